@@ -1,0 +1,71 @@
+/**
+ * @module activity
+ * The `sleepAfter` idle deadline. Renewing only moves a number in memory; the
+ * alarm loop reads it when the alarm fires, so steady traffic costs no alarm
+ * writes (the original re-armed an alarm on every request).
+ */
+
+/** Tracks the idle deadline and the work in flight that keeps a container busy. */
+export class ActivityTracker {
+  readonly #sleepAfterMs: () => number;
+  readonly #now: () => number;
+  #deadline: number | undefined;
+  #inflight = 0;
+
+  /**
+   * @param sleepAfterMs read on every renewal, so subclass fields and later
+   *   changes to `sleepAfter` apply
+   */
+  constructor(sleepAfterMs: () => number, now: () => number = Date.now) {
+    this.#sleepAfterMs = sleepAfterMs;
+    this.#now = now;
+  }
+
+  /** The idle deadline (ms since epoch), or `undefined` when none is set. */
+  get deadline(): number | undefined {
+    return this.#deadline;
+  }
+
+  /** Requests, response bodies and WebSockets currently in flight. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Push the deadline to `now + sleepAfter`; returns the new deadline. */
+  renew(): number {
+    this.#deadline = this.#now() + this.#sleepAfterMs();
+    return this.#deadline;
+  }
+
+  /** Adopt a deadline read back from storage, unless one is already known. */
+  restore(deadline: number | undefined): void {
+    if (this.#deadline === undefined && typeof deadline === "number") this.#deadline = deadline;
+  }
+
+  /** Forget the deadline (the container stopped). */
+  clear(): void {
+    this.#deadline = undefined;
+  }
+
+  /**
+   * Count a unit of work as activity until the returned function is called.
+   * Ending renews the deadline, so idleness is measured from the end of the
+   * last piece of work. Calling the returned function twice is harmless.
+   */
+  begin(): () => void {
+    this.#inflight++;
+    this.renew();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#inflight--;
+      this.renew();
+    };
+  }
+
+  /** Whether the container has been idle past its deadline. */
+  isExpired(): boolean {
+    return this.#inflight === 0 && this.#deadline !== undefined && this.#now() >= this.#deadline;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * @module constants
+ * Storage keys, table names, defaults and signal numbers shared across modules.
+ */
+
+// --- Compatibility contract -------------------------------------------------
+// Do not rename: Durable Objects created by `@cloudflare/containers` already
+// hold data under these names, and a drop-in replacement must keep reading it.
+
+/** Storage key holding the persisted {@link State}. */
+export const STATE_STORAGE_KEY = "__CF_CONTAINER_STATE";
+/** SQLite table holding schedules created by `schedule()`. */
+export const SCHEDULES_TABLE = "container_schedules";
+/** Storage key for runtime outbound (egress) configuration. */
+export const OUTBOUND_CONFIGURATION_KEY = "OUTBOUND_CONFIGURATION";
+
+// Not in the original's layout: lets the idle deadline survive an eviction
+// without writing storage on every request (written at most once per alarm).
+/** Storage key for the persisted idle deadline (ms since epoch). */
+export const ACTIVITY_DEADLINE_KEY = "__CF_CONTAINER_ACTIVITY_DEADLINE";
+
+// --- Defaults ----------------------------------------------------------------
+
+/** Default idle time before `onActivityExpired`. */
+export const DEFAULT_SLEEP_AFTER = "10m";
+/** Default host + path probed to decide that a port is ready. */
+export const DEFAULT_PING_ENDPOINT = "ping";
+/** Port probed when nothing else names one (matches the original). */
+export const FALLBACK_PORT = 33;
+/** Budget to obtain an instance and issue the start command. */
+export const DEFAULT_INSTANCE_GET_TIMEOUT_MS = 8_000;
+/** Budget for every port to accept connections. */
+export const DEFAULT_PORT_READY_TIMEOUT_MS = 20_000;
+/** Upper bound of the readiness polling interval. */
+export const DEFAULT_WAIT_INTERVAL_MS = 300;
+/** First readiness retry comes this soon; later ones back off up to the interval. */
+export const FIRST_POLL_DELAY_MS = 5;
+/** Default name used by `getContainer`. */
+export const DEFAULT_INSTANCE_NAME = "cf-singleton-container";
+/** Default pool size for `getRandom`. */
+export const DEFAULT_RANDOM_INSTANCES = 3;
+/** Header `switchPort` sets and `fetch` reads to pick the container port. */
+export const TARGET_PORT_HEADER = "cf-container-target-port";
+/** Base URL that relative `containerFetch` URLs resolve against. */
+export const CONTAINER_BASE_URL = "http://container";
+/** Seconds a client should wait before retrying after "no instance". */
+export const NO_INSTANCE_RETRY_AFTER_S = 3;
+/** Seconds a client should wait before retrying after a rate-limited start. */
+export const RATE_LIMITED_RETRY_AFTER_S = 1;
+/** Default `scheduleNextAlarm` delay. */
+export const DEFAULT_NEXT_ALARM_MS = 1_000;
+
+/** POSIX signal numbers for the named signals `stop()` accepts. */
+export const SIGNAL_NUMBERS = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;

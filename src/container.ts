@@ -1,0 +1,500 @@
+/**
+ * @module container
+ * The `Container` Durable Object base class. This file is a table of contents:
+ * configuration fields, lifecycle hooks, and public methods that delegate to
+ * one module per concern (lifecycle, activity, alarm, schedules, proxy).
+ */
+
+import { DurableObject } from "cloudflare:workers";
+import { ActivityTracker } from "./activity";
+import { AlarmClock, nextAlarmTime } from "./alarm";
+import {
+  ACTIVITY_DEADLINE_KEY,
+  DEFAULT_NEXT_ALARM_MS,
+  DEFAULT_PING_ENDPOINT,
+  DEFAULT_SLEEP_AFTER,
+  FALLBACK_PORT,
+  TARGET_PORT_HEADER,
+} from "./constants";
+import { parseDuration } from "./duration";
+import { startFailureToHttpError } from "./errors";
+import { Lifecycle } from "./lifecycle/lifecycle";
+import { normaliseStartArgs, waitBudget } from "./lifecycle/start";
+import { StateStore } from "./lifecycle/state";
+import { assertPort, resolvePortsToWait } from "./ports";
+import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
+import { targetPort } from "./proxy/target-port";
+import { proxyWebSocket } from "./proxy/websocket";
+import type { ContainerRuntime } from "./runtime";
+import { ScheduleStore } from "./schedules";
+import type {
+  CancellationOptions,
+  ContainerOptions,
+  ContainerStartConfigOptions,
+  Schedule,
+  Signal,
+  SignalInteger,
+  StartAndWaitForPortsOptions,
+  State,
+  StopParams,
+  WaitOptions,
+} from "./types";
+
+/** Thrown when the Durable Object has no container configured. */
+export const MISSING_CONTAINER_MESSAGE =
+  "ctx.container is undefined: containers are not enabled for this Durable Object class. " +
+  'Add a "containers" entry for it in your Wrangler configuration (wrangler.jsonc / wrangler.toml: ' +
+  '"containers": [{ "class_name": "<YourClass>", "image": "./Dockerfile" }]) and bind the class as a Durable Object. ' +
+  "See https://developers.cloudflare.com/containers/get-started/#configuration";
+
+const MISSING_SQL_MESSAGE =
+  "This Durable Object class has no SQLite storage, which Container needs for schedules. " +
+  'Declare it under "new_sqlite_classes" in the migrations of your Wrangler configuration.';
+
+/**
+ * A Durable Object that owns a container: it starts the container on demand,
+ * proxies HTTP and WebSocket traffic to it, stops it after `sleepAfter` of
+ * inactivity, and runs scheduled callbacks.
+ *
+ * @example
+ * ```ts
+ * import { Container, getContainer } from "workerd-containers";
+ *
+ * export class MyContainer extends Container {
+ *   defaultPort = 8080;
+ *   sleepAfter = "5m";
+ * }
+ *
+ * export default {
+ *   fetch(request: Request, env: Env) {
+ *     return getContainer(env.MY_CONTAINER).fetch(request);
+ *   },
+ * };
+ * ```
+ */
+export class Container<Env = unknown> extends DurableObject<Env> {
+  // --- Configuration (override as class fields) ---------------------------------
+
+  /** Port that `fetch` and `containerFetch` target when none is given. */
+  defaultPort?: number;
+  /** Ports that must accept connections before the container counts as ready. */
+  requiredPorts?: number[];
+  /**
+   * Idle time before `onActivityExpired`: seconds, or `"30s"`, `"5m"`, `"1h"`.
+   * @default "10m"
+   */
+  sleepAfter: string | number = DEFAULT_SLEEP_AFTER;
+  /** Environment variables for every start. @default {} */
+  envVars: Record<string, string> = {};
+  /** Command that replaces the image's entrypoint. */
+  entrypoint?: string[];
+  /** Whether the container may reach the internet. @default true */
+  enableInternet = true;
+  /** Metadata labels passed to the runtime on every start. @default {} */
+  labels: Record<string, string> = {};
+  /** Host and path probed for readiness, e.g. `"container/health"`. @default "ping" */
+  pingEndpoint: string = DEFAULT_PING_ENDPOINT;
+  /** Also intercept outbound HTTPS (outbound interception). @default false */
+  interceptHttps = false;
+  /** Outbound allow-list; `*` globs. */
+  allowedHosts?: string[];
+  /** Outbound deny-list; `*` globs; wins over everything. */
+  deniedHosts?: string[];
+  /**
+   * Accepted for compatibility with older documentation; has no effect.
+   * Containers start on demand (first request, `start()` or `startAndWaitForPorts()`).
+   */
+  manualStart?: boolean;
+
+  // --- Internals -----------------------------------------------------------------
+
+  readonly #runtime: ContainerRuntime;
+  readonly #state: StateStore;
+  readonly #activity: ActivityTracker;
+  readonly #clock: AlarmClock;
+  readonly #schedules: ScheduleStore;
+  readonly #lifecycle: Lifecycle;
+
+  /**
+   * @param ctx the Durable Object state; `ctx.container` must be configured
+   * @param env the Worker's bindings
+   * @param options instance settings (class fields declared by a subclass win)
+   * @throws {Error} when `ctx.container` is undefined (no `containers` configuration)
+   */
+  constructor(ctx: DurableObjectState, env: Env, options?: ContainerOptions) {
+    super(ctx, env);
+    const runtime = ctx.container as ContainerRuntime | undefined;
+    if (!runtime) throw new Error(MISSING_CONTAINER_MESSAGE);
+    this.#runtime = runtime;
+    this.#state = new StateStore(ctx.storage);
+    // Read through a getter: subclass fields are assigned after this constructor.
+    this.#activity = new ActivityTracker(() => parseDuration(this.sleepAfter, "sleepAfter"));
+    this.#clock = new AlarmClock(ctx.storage);
+    this.#schedules = new ScheduleStore(sqlOf(ctx));
+    this.#lifecycle = new Lifecycle({
+      runtime,
+      state: this.#state,
+      activity: this.#activity,
+      validateConfig: () => this.#validateConfig(),
+      startDefaults: () => ({
+        envVars: this.envVars,
+        entrypoint: this.entrypoint,
+        enableInternet: this.enableInternet,
+        labels: this.labels,
+      }),
+      pingUrl: () => `http://${this.pingEndpoint}`,
+      armIdleTimer: () => this.#armIdleTimer(),
+      blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
+      onStart: () => this.onStart(),
+      onStop: (params) => this.onStop(params),
+      onError: (error) => this.onError(error),
+    });
+    if (options) applyOptions(this, options);
+    void ctx.blockConcurrencyWhile(async () => {
+      // Let the subclass constructor finish (its fields) before hooks can run.
+      await Promise.resolve();
+      await this.#restore();
+    });
+  }
+
+  // --- Lifecycle hooks ----------------------------------------------------------------
+
+  /** Called after a start succeeds (after ports are ready for `startAndWaitForPorts`). */
+  onStart(): void | Promise<void> {}
+
+  /** Called once each time the container process ends. */
+  onStop(_params: StopParams): void | Promise<void> {}
+
+  /** Called with start and port-readiness errors. The default logs and rethrows. */
+  onError(error: unknown): unknown {
+    console.error("Container error:", error);
+    throw error;
+  }
+
+  /**
+   * Called when `sleepAfter` passes with no activity. The default stops the
+   * container (SIGTERM). If the container is still running afterwards, or
+   * this returns `true`, the idle timer renews and this fires again later.
+   */
+  async onActivityExpired(): Promise<void | boolean> {
+    if (this.#runtime.running) await this.stop();
+  }
+
+  // --- Requests ----------------------------------------------------------------------
+
+  /**
+   * Forward an HTTP or WebSocket request to the container, on the port named
+   * by `switchPort` (header `cf-container-target-port`) or `defaultPort`.
+   * Starts the container if needed.
+   *
+   * @throws {Error} when no port is known or the header is not a valid port
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const target = targetPort(request.headers, this.defaultPort);
+    if (!target.ok) throw new Error(target.message);
+    if (request.headers.has(TARGET_PORT_HEADER)) {
+      const headers = new Headers(request.headers);
+      headers.delete(TARGET_PORT_HEADER);
+      request = new Request(request, { headers });
+    }
+    return this.containerFetch(request, target.port);
+  }
+
+  /**
+   * Send a request to the container and stream the answer back. Relative URLs
+   * resolve against `http://container`; `https:` is sent as `http:`. Starts
+   * the container and waits for the port when it is not healthy. Start
+   * failures become responses: 503 (no instance) and 429 (rate limited) with
+   * `Retry-After`, otherwise 500.
+   *
+   * @example
+   * ```ts
+   * const res = await this.containerFetch("/metrics", { headers: { accept: "text/plain" } }, 9090);
+   * ```
+   */
+  containerFetch(request: Request, port?: number): Promise<Response>;
+  containerFetch(url: string | URL, init?: RequestInit, port?: number): Promise<Response>;
+  async containerFetch(input: Request | string | URL, initOrPort?: RequestInit | number, maybePort?: number): Promise<Response> {
+    const { request, port: explicit } = toContainerRequest(input, initOrPort, maybePort);
+    const port = explicit ?? this.defaultPort;
+    if (port === undefined) {
+      throw new Error("No port for containerFetch: set `defaultPort` on your Container subclass or pass a port.");
+    }
+    assertPort(port);
+    if (!this.#lifecycle.isHealthy) {
+      try {
+        await this.startAndWaitForPorts(port, { abort: request.signal });
+      } catch (error) {
+        return startFailureToHttpError(error).toResponse();
+      }
+    }
+    const tcp = this.#runtime.getTcpPort(port);
+    return isWebSocketUpgrade(request)
+      ? proxyWebSocket(tcp, request, this.#activity)
+      : proxyHttp(tcp, request, this.#activity);
+  }
+
+  // --- Starting and stopping ------------------------------------------------------
+
+  /**
+   * Start the container without waiting for every port: returns once the
+   * runtime has an instance for it (one port is probed: `portToCheck`,
+   * `defaultPort`, `requiredPorts[0]`, or 33), then runs `onStart`.
+   *
+   * @param startOptions per-start overrides of `envVars`, `entrypoint`, `enableInternet`, `labels`
+   * @param waitOptions probe settings; the default budget is 8 s
+   */
+  async start(startOptions?: ContainerStartConfigOptions, waitOptions?: WaitOptions): Promise<void> {
+    const probe = waitOptions?.portToCheck ?? this.defaultPort ?? this.requiredPorts?.[0] ?? FALLBACK_PORT;
+    assertPort(probe, "portToCheck");
+    const cancellation: CancellationOptions = {};
+    if (waitOptions?.signal) cancellation.abort = waitOptions.signal;
+    if (waitOptions?.waitInterval !== undefined) cancellation.waitInterval = waitOptions.waitInterval;
+    if (waitOptions?.retries !== undefined) {
+      cancellation.instanceGetTimeoutMS = retriesBudget(waitOptions.retries, waitOptions.waitInterval);
+    }
+    await this.#lifecycle.launch(startOptions, probe, waitBudget(cancellation));
+  }
+
+  /**
+   * Start the container (if needed) and wait until its ports accept
+   * connections; the state becomes `healthy`, then `onStart` runs. Ports:
+   * explicit, else `requiredPorts`, else `defaultPort`, else 33.
+   *
+   * @example
+   * ```ts
+   * await container.startAndWaitForPorts({
+   *   ports: [8080, 9222],
+   *   startOptions: { envVars: { API_KEY: env.API_KEY } },
+   *   cancellationOptions: { portReadyTimeoutMS: 30_000 },
+   * });
+   * ```
+   */
+  startAndWaitForPorts(args?: StartAndWaitForPortsOptions): Promise<void>;
+  startAndWaitForPorts(
+    ports?: number | number[],
+    cancellationOptions?: CancellationOptions,
+    startOptions?: ContainerStartConfigOptions,
+  ): Promise<void>;
+  async startAndWaitForPorts(
+    first?: number | number[] | StartAndWaitForPortsOptions,
+    cancellationOptions?: CancellationOptions,
+    startOptions?: ContainerStartConfigOptions,
+  ): Promise<void> {
+    const args = normaliseStartArgs(first, cancellationOptions, startOptions);
+    const ports = resolvePortsToWait(args.ports, this.requiredPorts, this.defaultPort, FALLBACK_PORT);
+    await this.#lifecycle.launchAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
+  }
+
+  /**
+   * Poll one port until it accepts connections.
+   *
+   * @returns the number of attempts it took
+   * @throws when the port is not ready after `retries` × `waitInterval`
+   *   (`onError` is called first; its own errors are ignored)
+   */
+  async waitForPort(options: WaitOptions): Promise<number> {
+    assertPort(options.portToCheck, "portToCheck");
+    const interval = options.waitInterval ?? waitBudget().intervalMs;
+    const budget = options.retries === undefined ? waitBudget({}).portDeadline : Date.now() + retriesBudget(options.retries, interval);
+    return this.#lifecycle.waitForPort(options.portToCheck, budget, Math.max(1, interval), options.signal);
+  }
+
+  /**
+   * Send a signal to the container (default SIGTERM); its exit triggers `onStop`.
+   *
+   * @param signal `"SIGTERM"`, `"SIGINT"`, `"SIGKILL"` or a signal number
+   */
+  stop(signal: Signal | SignalInteger = "SIGTERM"): Promise<void> {
+    return this.#lifecycle.stop(signal);
+  }
+
+  /** Kill the container now (SIGKILL) and wait until `onStop` has run. */
+  destroy(): Promise<void> {
+    return this.#lifecycle.destroy();
+  }
+
+  /** The persisted state: `running`, `healthy`, `stopping`, `stopped` or `stopped_with_code`. */
+  getState(): Promise<State> {
+    return this.#state.get();
+  }
+
+  // --- Idle timer and alarm -------------------------------------------------------
+
+  /** Push the idle deadline out by `sleepAfter` (for work that is not a request). */
+  renewActivityTimeout(): void {
+    this.#activity.renew();
+    if (this.#runtime.running) {
+      this.#armIdleTimer().catch((error: unknown) => console.error("workerd-containers: arming the idle alarm failed:", error));
+    }
+  }
+
+  /**
+   * Make sure the alarm fires within `ms` milliseconds.
+   * @default ms 1000
+   */
+  async scheduleNextAlarm(ms: number = DEFAULT_NEXT_ALARM_MS): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new RangeError(`Invalid delay: ${String(ms)}. Expected a non-negative number of milliseconds.`);
+    }
+    await this.#clock.ensureBy(Date.now() + ms);
+  }
+
+  /**
+   * Runs due schedules, then checks the idle timer, then re-arms. Owned by
+   * the class; prefer `schedule()`. An override must call `super.alarm()`.
+   */
+  override async alarm(_alarmInfo?: AlarmInvocationInfo): Promise<void> {
+    this.#clock.fired();
+    await this.#runDueSchedules();
+    if (this.#runtime.running) {
+      if (this.#activity.deadline === undefined) this.#activity.renew();
+      else if (this.#activity.isExpired()) {
+        const keepAlive = await this.onActivityExpired();
+        if (keepAlive === true || this.#runtime.running) this.#activity.renew();
+      }
+    }
+    await this.#rearm();
+  }
+
+  // --- Schedules ---------------------------------------------------------------------
+
+  /**
+   * Run the method named `callback` later, with `payload`. Persisted: it
+   * survives restarts and runs from this class's `alarm()`.
+   *
+   * @param when a `Date`, or a number of seconds from now
+   * @throws {TypeError} when `callback` is not a method or `payload` is not JSON-serialisable
+   * @example
+   * ```ts
+   * await this.schedule(60, "report", { tenant: "t-42" });
+   * ```
+   */
+  async schedule<T = string>(when: Date | number, callback: string, payload?: T): Promise<Schedule<T>> {
+    if (typeof callback !== "string" || typeof (this as unknown as Record<string, unknown>)[callback] !== "function") {
+      throw new TypeError(
+        `schedule(): callback must be the name of a method of ${this.constructor.name}; got ${describeValue(callback)}.`,
+      );
+    }
+    const nowSeconds = Date.now() / 1000;
+    let timing: { type: "scheduled"; time: number } | { type: "delayed"; time: number; delayInSeconds: number };
+    if (when instanceof Date) {
+      if (Number.isNaN(when.getTime())) throw new TypeError("schedule(): `when` is an invalid Date.");
+      timing = { type: "scheduled", time: Math.floor(when.getTime() / 1000) };
+    } else if (typeof when === "number" && Number.isFinite(when) && when >= 0) {
+      timing = { type: "delayed", time: Math.floor(nowSeconds + when), delayInSeconds: when };
+    } else {
+      throw new TypeError(
+        `schedule(): \`when\` must be a Date or a non-negative number of seconds; got ${describeValue(when)}.`,
+      );
+    }
+    assertSerialisable(payload);
+    const schedule = this.#schedules.add(callback, timing, payload as T);
+    await this.#clock.ensureBy(schedule.time * 1000);
+    return schedule;
+  }
+
+  /** One schedule by id, or `undefined`. */
+  async getSchedule<T = string>(taskId: string): Promise<Schedule<T> | undefined> {
+    return this.#schedules.get<T>(taskId);
+  }
+
+  /** Every pending schedule of `callbackName`, soonest first. */
+  async listSchedules<T = string>(callbackName: string): Promise<Schedule<T>[]> {
+    return this.#schedules.list<T>(callbackName);
+  }
+
+  /** Delete every schedule of `callbackName` (synchronous). */
+  deleteSchedules(callbackName: string): void {
+    this.#schedules.deleteByCallback(callbackName);
+  }
+
+  // --- Internals -----------------------------------------------------------------------
+
+  async #restore(): Promise<void> {
+    await this.#clock.load();
+    this.#activity.restore(await this.ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY));
+    await this.#lifecycle.restore();
+  }
+
+  #validateConfig(): void {
+    parseDuration(this.sleepAfter, "sleepAfter");
+    if (this.defaultPort !== undefined) assertPort(this.defaultPort, "defaultPort");
+    for (const port of this.requiredPorts ?? []) assertPort(port, "requiredPorts entry");
+  }
+
+  async #armIdleTimer(): Promise<void> {
+    const deadline = this.#activity.deadline;
+    if (deadline === undefined) return;
+    if (await this.#clock.ensureBy(deadline)) await this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline);
+  }
+
+  async #runDueSchedules(): Promise<void> {
+    for (const schedule of this.#schedules.due(Date.now() / 1000)) {
+      const method = (this as unknown as Record<string, unknown>)[schedule.callback];
+      if (typeof method !== "function") {
+        // Kept, not dropped: a later deploy may bring the method back.
+        console.error(`workerd-containers: scheduled callback "${schedule.callback}" is not a method; schedule ${schedule.taskId} kept.`);
+        continue;
+      }
+      try {
+        await method.call(this, schedule.payload, schedule);
+      } catch (error) {
+        console.error(`workerd-containers: scheduled callback "${schedule.callback}" threw:`, error);
+      }
+      this.#schedules.delete(schedule.taskId);
+    }
+  }
+
+  async #rearm(): Promise<void> {
+    const nextSchedule = this.#schedules.nextAfter(Date.now() / 1000);
+    const idleDeadline = this.#runtime.running ? this.#activity.deadline : undefined;
+    await this.#clock.reset(
+      nextAlarmTime({ idleDeadline, nextSchedule: nextSchedule === undefined ? undefined : nextSchedule * 1000 }),
+    );
+    if (idleDeadline !== undefined) await this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, idleDeadline);
+  }
+}
+
+function sqlOf(ctx: DurableObjectState): SqlStorage {
+  try {
+    const sql = ctx.storage.sql;
+    if (sql) return sql;
+  } catch {
+    // Thrown by KV-backed Durable Objects.
+  }
+  throw new Error(MISSING_SQL_MESSAGE);
+}
+
+function applyOptions(container: Container<unknown>, options: ContainerOptions): void {
+  if (options.defaultPort !== undefined) container.defaultPort = options.defaultPort;
+  if (options.sleepAfter !== undefined) {
+    parseDuration(options.sleepAfter, "sleepAfter");
+    container.sleepAfter = options.sleepAfter;
+  }
+  if (options.envVars !== undefined) container.envVars = options.envVars;
+  if (options.entrypoint !== undefined) container.entrypoint = options.entrypoint;
+  if (options.enableInternet !== undefined) container.enableInternet = options.enableInternet;
+}
+
+/** `retries` attempts `interval` apart, as a time budget. */
+function retriesBudget(retries: number, interval: number | undefined): number {
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new RangeError(`Invalid retries: ${String(retries)}. Expected a non-negative integer.`);
+  }
+  return retries * (interval ?? waitBudget().intervalMs);
+}
+
+function assertSerialisable(payload: unknown): void {
+  try {
+    JSON.stringify(payload);
+  } catch (error) {
+    throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Date) return `Date(${value.toString()})`;
+  return `${typeof value} ${String(value)}`;
+}

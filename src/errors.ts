@@ -1,0 +1,143 @@
+/**
+ * @module errors
+ * Classify the runtime's error messages once, and the error types the library
+ * raises. The runtime reports failures as plain `Error`s whose message is all
+ * that survives, so classification reads the message (and its `cause` chain)
+ * with patterns kept here, never scattered through the class.
+ */
+
+import { NO_INSTANCE_RETRY_AFTER_S, RATE_LIMITED_RETRY_AFTER_S } from "./constants";
+
+/** Message fragments the runtime uses (compared case-insensitively). */
+export const RUNTIME_MESSAGES = {
+  noInstance: "there is no container instance that can be provided to this durable object",
+  rateLimited: "you are requesting too many containers per second",
+  runtimeSignalled: "runtime signalled the container to exit",
+  unexpectedExit: "container exited with unexpected exit code",
+  notListening: "the container is not listening",
+  connectionLost: "network connection lost",
+  notRunning: "container is not running",
+} as const;
+
+/** What a runtime error means to the library. */
+export type RuntimeFailure =
+  | { kind: "no-instance" }
+  | { kind: "rate-limited" }
+  | { kind: "exited"; exitCode: number; reason: "exit" | "runtime_signal" }
+  | { kind: "not-listening" }
+  | { kind: "not-running" }
+  | { kind: "connection-lost" }
+  | { kind: "unknown" };
+
+// The code is the first number after the fragment: "…exit code: 1" (deployed
+// runtime), "…exit code 137" (local workerd, no colon), "…to exit due to a new
+// version rollout: 0".
+const FIRST_NUMBER = /(-?\d+)/;
+
+/** Messages of `error` and of every `cause` beneath it, lower-cased. */
+function messagesOf(error: unknown): string[] {
+  const out: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
+    if (current instanceof Error) {
+      out.push(current.message.toLowerCase());
+      current = (current as { cause?: unknown }).cause;
+    } else {
+      out.push(String(current).toLowerCase());
+      break;
+    }
+  }
+  return out;
+}
+
+/** Classify an error thrown or rejected by `ctx.container`. */
+export function classifyRuntimeError(error: unknown): RuntimeFailure {
+  for (const message of messagesOf(error)) {
+    if (message.includes(RUNTIME_MESSAGES.noInstance)) return { kind: "no-instance" };
+    if (message.includes(RUNTIME_MESSAGES.rateLimited)) return { kind: "rate-limited" };
+    const signalled = message.indexOf(RUNTIME_MESSAGES.runtimeSignalled);
+    const exited = message.indexOf(RUNTIME_MESSAGES.unexpectedExit);
+    if (signalled !== -1 || exited !== -1) {
+      const fragmentEnd =
+        signalled !== -1
+          ? signalled + RUNTIME_MESSAGES.runtimeSignalled.length
+          : exited + RUNTIME_MESSAGES.unexpectedExit.length;
+      const code = FIRST_NUMBER.exec(message.slice(fragmentEnd));
+      return {
+        kind: "exited",
+        exitCode: code ? Number(code[1]) : 1,
+        reason: signalled !== -1 ? "runtime_signal" : "exit",
+      };
+    }
+    if (message.includes(RUNTIME_MESSAGES.notListening)) return { kind: "not-listening" };
+    if (message.includes(RUNTIME_MESSAGES.connectionLost)) return { kind: "connection-lost" };
+    if (message.includes(RUNTIME_MESSAGES.notRunning)) return { kind: "not-running" };
+  }
+  return { kind: "unknown" };
+}
+
+/** The message of any thrown value. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A failure that has an HTTP meaning: `containerFetch` turns it into a
+ * response with {@link ContainerHttpError.toResponse}. Internal: not exported
+ * from the package.
+ */
+export class ContainerHttpError extends Error {
+  override readonly name: string = "ContainerHttpError";
+  /** HTTP status of the response this error becomes. */
+  readonly status: number;
+  /** Seconds for a `Retry-After` header, when a retry makes sense. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, status: number, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+
+  /** The plain-text response this error stands for. */
+  toResponse(): Response {
+    const headers = new Headers({ "content-type": "text/plain; charset=utf-8" });
+    if (this.retryAfterSeconds !== undefined) headers.set("retry-after", String(this.retryAfterSeconds));
+    return new Response(this.message, { status: this.status, headers });
+  }
+}
+
+/**
+ * Map a start or readiness failure to the error `containerFetch` answers with:
+ * no instance → 503, rate limited → 429 (both with `Retry-After`), anything
+ * else → 500 "Failed to start container: …".
+ */
+export function startFailureToHttpError(error: unknown): ContainerHttpError {
+  if (error instanceof ContainerHttpError) return error;
+  const failure = classifyRuntimeError(error);
+  if (failure.kind === "no-instance") {
+    return new ContainerHttpError(
+      "There is no container instance available right now; try again shortly.",
+      503,
+      { cause: error, retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_S },
+    );
+  }
+  if (failure.kind === "rate-limited") {
+    return new ContainerHttpError(
+      "Containers are being started too quickly (rate limited); try again shortly.",
+      429,
+      { cause: error, retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_S },
+    );
+  }
+  return new ContainerHttpError(`Failed to start container: ${messageOf(error)}`, 500, { cause: error });
+}
+
+/** Raised when a readiness wait runs out of budget or retries. */
+export class ContainerTimeoutError extends Error {
+  override readonly name = "ContainerTimeoutError";
+}
+
+/** Raised when a start or wait is cancelled through an `AbortSignal`. */
+export class ContainerAbortedError extends Error {
+  override readonly name = "ContainerAbortedError";
+}

@@ -1,0 +1,358 @@
+/**
+ * @module lifecycle/lifecycle
+ * Starting, readiness, stopping and exit handling of the container process.
+ * One {@link Lifecycle} per Durable Object instance; it talks to the runtime
+ * and to the owning `Container` only through a narrow {@link LifecycleHost}.
+ */
+
+import { SIGNAL_NUMBERS } from "../constants";
+import { ContainerAbortedError, messageOf } from "../errors";
+import type { ActivityTracker } from "../activity";
+import { abortError, pollUntilReady, type ProbeResult } from "../ports";
+import type { ContainerRuntime } from "../runtime";
+import type { ContainerStartConfigOptions, Signal, SignalInteger, StopParams } from "../types";
+import type { StateStore } from "./state";
+import { watchExit, type ExitOutcome } from "./monitor";
+import { runtimeStartOptions, type StartDefaults, type WaitBudget } from "./start";
+
+/** What the lifecycle needs from its `Container`. */
+export interface LifecycleHost {
+  readonly runtime: ContainerRuntime;
+  readonly state: StateStore;
+  readonly activity: ActivityTracker;
+  /** Throws a clear error when the subclass configuration is invalid. */
+  validateConfig(): void;
+  startDefaults(): StartDefaults;
+  /** URL probed for readiness (`http://` + `pingEndpoint`). */
+  pingUrl(): string;
+  /** Make sure the alarm fires by the idle deadline. */
+  armIdleTimer(): Promise<void>;
+  blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
+  onStart(): void | Promise<void>;
+  onStop(params: StopParams): void | Promise<void>;
+  onError(error: unknown): unknown;
+}
+
+/** One container process, from start to exit. */
+interface Run {
+  /** `onStart` has run for this process. */
+  started: boolean;
+  /** Every port waited for so far was ready. */
+  healthy: boolean;
+  /** The library killed it because it never became ready. */
+  failedStart: boolean;
+  /** Exit handled (state written, `onStop` called). */
+  ended: boolean;
+  /** Settles once the exit is handled. */
+  readonly done: Promise<void>;
+}
+
+/** Drives the container process for one Durable Object. */
+export class Lifecycle {
+  readonly #host: LifecycleHost;
+  #run: Run | undefined;
+  #launching: Promise<Run> | undefined;
+
+  constructor(host: LifecycleHost) {
+    this.#host = host;
+  }
+
+  /** Whether the process is running and the last readiness wait succeeded. */
+  get isHealthy(): boolean {
+    return this.#host.runtime.running && this.#run?.healthy === true;
+  }
+
+  /**
+   * Reconcile with the runtime after the Durable Object (re)starts: watch a
+   * process that is still running, or close out one that ended unobserved.
+   */
+  async restore(): Promise<void> {
+    const { runtime, state } = this.#host;
+    const stored = await state.get();
+    if (runtime.running) {
+      const run = this.#watch();
+      run.healthy = stored.status === "healthy";
+      run.started = true; // it was started by an earlier instance of this object
+      if (stored.status.startsWith("stopped")) await state.set("running");
+      return;
+    }
+    if (stored.status === "running" || stored.status === "healthy" || stored.status === "stopping") {
+      // The process ended while no instance was watching it: close it out once.
+      await state.set("stopped");
+      await this.#callOnStop({ exitCode: 0, reason: "exit" });
+    }
+  }
+
+  /**
+   * Start the process if needed and wait until the runtime gives it an
+   * instance (a probe of `probePort` gets any answer). Concurrent callers
+   * share one start.
+   */
+  async launch(startOptions: ContainerStartConfigOptions | undefined, probePort: number, budget: WaitBudget): Promise<void> {
+    const run = await this.#launchOnce(startOptions, probePort, budget);
+    await this.#notifyStarted(run);
+  }
+
+  /** Start if needed, wait for every port, mark healthy, then `onStart`. */
+  async launchAndWait(
+    startOptions: ContainerStartConfigOptions | undefined,
+    ports: number[],
+    budget: WaitBudget,
+  ): Promise<void> {
+    const run = await this.#launchOnce(startOptions, ports[0]!, budget);
+    try {
+      await Promise.all(
+        ports.map((port) =>
+          pollUntilReady(this.#host.runtime, port, this.#host.pingUrl(), {
+            deadline: budget.portDeadline,
+            maxIntervalMs: budget.intervalMs,
+            signal: budget.signal,
+            what: `Port ${port}`,
+            giveUp: (result) => this.#exitedDuringStart(run, result, `port ${port} was ready`),
+          }),
+        ),
+      );
+    } catch (error) {
+      await this.#failStart(run, error);
+      throw error;
+    }
+    if (run.ended) throw new Error("The container exited while its ports were being checked.");
+    if (!run.healthy) {
+      run.healthy = true;
+      await this.#host.blockConcurrencyWhile(async () => {
+        await this.#host.state.set("healthy");
+      });
+    }
+    await this.#notifyStarted(run);
+  }
+
+  /** Send `signal` to a running process (state becomes `stopping`). */
+  async stop(signal: Signal | SignalInteger = "SIGTERM"): Promise<void> {
+    const signo = signalNumber(signal);
+    const { runtime, state } = this.#host;
+    if (!runtime.running) {
+      // Nothing to signal; let a pending exit finish its handling first.
+      await this.#run?.done;
+      return;
+    }
+    this.#run ??= this.#watch();
+    await state.set("stopping");
+    runtime.signal(signo);
+  }
+
+  /** Kill the process now and wait for its exit to be handled. */
+  async destroy(): Promise<void> {
+    const { runtime, state } = this.#host;
+    if (!runtime.running) {
+      await this.#run?.done;
+      return;
+    }
+    const run = (this.#run ??= this.#watch());
+    await state.set("stopping");
+    await runtime.destroy();
+    await run.done;
+  }
+
+  /**
+   * Poll one port, as the public `waitForPort` does. Returns the attempts it
+   * took; on failure calls `onError` (its own throw ignored) and rethrows.
+   */
+  async waitForPort(port: number, deadline: number, intervalMs: number, signal?: AbortSignal, maxAttempts?: number): Promise<number> {
+    try {
+      return await pollUntilReady(this.#host.runtime, port, this.#host.pingUrl(), {
+        deadline,
+        maxIntervalMs: intervalMs,
+        signal,
+        maxAttempts,
+        what: `Port ${port}`,
+        giveUp: (result) =>
+          this.#host.runtime.running
+            ? undefined
+            : new Error(
+                `The container is not running while waiting for port ${port}: did it start, and does its entrypoint keep running? (${messageOf(result.error)})`,
+                { cause: result.error },
+              ),
+      });
+    } catch (error) {
+      await this.#reportError(error);
+      throw error;
+    }
+  }
+
+  // --- internals ---------------------------------------------------------------
+
+  #launchOnce(startOptions: ContainerStartConfigOptions | undefined, probePort: number, budget: WaitBudget): Promise<Run> {
+    if (budget.signal?.aborted) return Promise.reject(abortError(budget.signal));
+    if (this.#run && !this.#run.ended && this.#host.runtime.running && !this.#launching) {
+      return Promise.resolve(this.#run);
+    }
+    // The shared launch ignores the first caller's signal: one caller giving
+    // up must not cancel the start for the others. Each caller races its own.
+    this.#launching ??= this.#doLaunch(startOptions, probePort, { ...budget, signal: undefined }).finally(() => {
+      this.#launching = undefined;
+    });
+    return raceAbort(this.#launching, budget.signal);
+  }
+
+  async #doLaunch(startOptions: ContainerStartConfigOptions | undefined, probePort: number, budget: WaitBudget): Promise<Run> {
+    const { runtime, state, activity } = this.#host;
+    let run: Run;
+    if (runtime.running) {
+      run = this.#run && !this.#run.ended ? this.#run : this.#watch();
+    } else {
+      try {
+        this.#host.validateConfig();
+        runtime.start(runtimeStartOptions(this.#host.startDefaults(), startOptions));
+      } catch (error) {
+        if (!runtime.running) {
+          await this.#reportError(error);
+          throw error;
+        }
+        // Started by someone else in between: adopt that process.
+      }
+      run = this.#watch();
+      await state.set("running");
+      activity.renew();
+      await this.#host.armIdleTimer();
+    }
+    try {
+      await pollUntilReady(runtime, probePort, this.#host.pingUrl(), {
+        deadline: budget.instanceDeadline,
+        maxIntervalMs: budget.intervalMs,
+        signal: budget.signal,
+        what: "The container instance",
+        giveUp: (result) => {
+          // "Not listening" means the instance exists and the process runs.
+          if (result.failure.kind === "not-listening" && runtime.running) return STOP_POLLING;
+          return this.#exitedDuringStart(run, result, "it was reachable");
+        },
+      });
+    } catch (error) {
+      if (error === STOP_POLLING) return run;
+      await this.#failStart(run, error);
+      throw error;
+    }
+    return run;
+  }
+
+  /** The error ending a wait early when the process is gone, else `undefined`. */
+  #exitedDuringStart(run: Run, result: Extract<ProbeResult, { ready: false }>, until: string): Error | undefined {
+    if (result.failure.kind === "no-instance" || result.failure.kind === "rate-limited") return undefined;
+    if (!run.ended && this.#host.runtime.running) return undefined;
+    return new Error(`The container exited before ${until}: ${messageOf(result.error)}`, { cause: result.error });
+  }
+
+  /** After a failed start: kill a process that never became ready, record, report. */
+  async #failStart(run: Run, error: unknown): Promise<void> {
+    const { runtime, state } = this.#host;
+    // A caller that gave up leaves the process starting for the next caller.
+    if (error instanceof ContainerAbortedError) return;
+    if (!run.ended && runtime.running) {
+      // A container that cannot become ready is not left running (and billed).
+      run.failedStart = true;
+      try {
+        await runtime.destroy();
+      } catch {
+        // It may have exited on its own meanwhile; the exit watcher records it.
+      }
+    } else if (!run.ended && !runtime.running) {
+      await state.set("stopped");
+    }
+    await this.#reportError(error);
+  }
+
+  async #notifyStarted(run: Run): Promise<void> {
+    if (run.started) return;
+    run.started = true;
+    await this.#host.blockConcurrencyWhile(async () => {
+      await this.#host.onStart();
+    });
+  }
+
+  /** Watch the current process's exit; becomes the current run. */
+  #watch(): Run {
+    let markDone!: () => void;
+    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const run: Run = { started: false, healthy: false, failedStart: false, ended: false, done };
+    this.#run = run;
+    const runtime = this.#host.runtime;
+    void watchExit(() => runtime.monitor())
+      .then((outcome) => this.#handleExit(run, outcome))
+      .catch((error) => console.error("workerd-containers: handling the container's exit failed:", error))
+      .finally(markDone);
+    return run;
+  }
+
+  async #handleExit(run: Run, outcome: ExitOutcome): Promise<void> {
+    if (run.ended) return;
+    run.ended = true;
+    run.healthy = false;
+    const { state, activity } = this.#host;
+    if (this.#run === run) activity.clear();
+    if (outcome.kind === "never-started") {
+      if (this.#run === run) await state.set("stopped");
+      return;
+    }
+    if (outcome.kind === "failed") await this.#reportError(outcome.error);
+    if (this.#run === run) {
+      if (run.failedStart || outcome.kind === "failed") await state.set("stopped");
+      else await state.setExited(outcome.params.exitCode);
+    }
+    await this.#callOnStop(outcome.params);
+  }
+
+  async #callOnStop(params: StopParams): Promise<void> {
+    try {
+      await this.#host.onStop(params);
+    } catch (error) {
+      console.error("workerd-containers: onStop threw:", error);
+    }
+  }
+
+  /** Call `onError`; what it throws (the default rethrows) is not our concern here. */
+  async #reportError(error: unknown): Promise<void> {
+    try {
+      await this.#host.onError(error);
+    } catch {
+      // The caller rethrows the original error.
+    }
+  }
+}
+
+/** Sentinel thrown by a `giveUp` callback to end a poll successfully. */
+const STOP_POLLING = new Error("stop polling");
+
+/** Map a named or numeric signal to its number. */
+export function signalNumber(signal: Signal | SignalInteger): number {
+  if (typeof signal === "number") {
+    if (!Number.isInteger(signal) || signal < 1 || signal > 64) {
+      throw new RangeError(`Invalid signal: ${signal}. Expected "SIGTERM", "SIGINT", "SIGKILL" or an integer from 1 to 64.`);
+    }
+    return signal;
+  }
+  const number = (SIGNAL_NUMBERS as Record<string, number>)[signal];
+  if (number === undefined) {
+    throw new RangeError(`Invalid signal: ${JSON.stringify(signal)}. Expected "SIGTERM", "SIGINT", "SIGKILL" or an integer from 1 to 64.`);
+  }
+  return number;
+}
+
+/** `promise`, or an abort error as soon as `signal` aborts (the promise itself keeps going). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

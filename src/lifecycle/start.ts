@@ -1,0 +1,94 @@
+/**
+ * @module lifecycle/start
+ * Pure pieces of starting a container: the runtime's start options, the
+ * argument forms of `startAndWaitForPorts`, and the budgets of a wait.
+ */
+
+import {
+  DEFAULT_INSTANCE_GET_TIMEOUT_MS,
+  DEFAULT_PORT_READY_TIMEOUT_MS,
+  DEFAULT_WAIT_INTERVAL_MS,
+} from "../constants";
+import type { RuntimeStartOptions } from "../runtime";
+import type {
+  CancellationOptions,
+  ContainerStartConfigOptions,
+  StartAndWaitForPortsOptions,
+} from "../types";
+
+/** The instance fields a start reads. */
+export interface StartDefaults {
+  envVars: Record<string, string> | undefined;
+  entrypoint: string[] | undefined;
+  enableInternet: boolean | undefined;
+  labels: Record<string, string> | undefined;
+}
+
+/**
+ * What to pass to the runtime's `start()`: per-start options replace the
+ * instance fields; empty `env`/`labels` and a missing entrypoint are left out
+ * (as the original does), `enableInternet` is always sent.
+ */
+export function runtimeStartOptions(
+  defaults: StartDefaults,
+  overrides: ContainerStartConfigOptions = {},
+): RuntimeStartOptions {
+  const env = overrides.envVars ?? defaults.envVars;
+  const entrypoint = overrides.entrypoint ?? defaults.entrypoint;
+  const labels = overrides.labels ?? defaults.labels;
+  const options: RuntimeStartOptions = {
+    enableInternet: overrides.enableInternet ?? defaults.enableInternet ?? true,
+  };
+  if (env && Object.keys(env).length > 0) options.env = { ...env };
+  if (entrypoint && entrypoint.length > 0) options.entrypoint = [...entrypoint];
+  if (labels && Object.keys(labels).length > 0) options.labels = { ...labels };
+  return options;
+}
+
+/** Both call forms of `startAndWaitForPorts`, normalised. */
+export function normaliseStartArgs(
+  first?: number | number[] | StartAndWaitForPortsOptions,
+  cancellationOptions?: CancellationOptions,
+  startOptions?: ContainerStartConfigOptions,
+): StartAndWaitForPortsOptions {
+  if (first !== null && typeof first === "object" && !Array.isArray(first)) return first;
+  const args: StartAndWaitForPortsOptions = {};
+  if (first !== undefined) args.ports = first;
+  if (cancellationOptions !== undefined) args.cancellationOptions = cancellationOptions;
+  if (startOptions !== undefined) args.startOptions = startOptions;
+  return args;
+}
+
+/** Budgets of one start, in absolute times. */
+export interface WaitBudget {
+  /** By then an instance must have answered. */
+  instanceDeadline: number;
+  /** By then every port must be ready. */
+  portDeadline: number;
+  /** Upper bound of the polling interval. */
+  intervalMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Resolve budgets with the documented defaults; rejects nonsense values. */
+export function waitBudget(options: CancellationOptions = {}, now: number = Date.now()): WaitBudget {
+  const instance = nonNegative(options.instanceGetTimeoutMS, DEFAULT_INSTANCE_GET_TIMEOUT_MS, "instanceGetTimeoutMS");
+  const ports = nonNegative(options.portReadyTimeoutMS, DEFAULT_PORT_READY_TIMEOUT_MS, "portReadyTimeoutMS");
+  const interval = nonNegative(options.waitInterval, DEFAULT_WAIT_INTERVAL_MS, "waitInterval");
+  return {
+    instanceDeadline: now + instance,
+    // As in the original, the port budget counts from the start of the call
+    // (it includes the time to get an instance); each port is probed at least once.
+    portDeadline: now + ports,
+    intervalMs: Math.max(1, interval),
+    signal: options.abort,
+  };
+}
+
+function nonNegative(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`Invalid ${what}: ${String(value)}. Expected a non-negative number of milliseconds.`);
+  }
+  return value;
+}

@@ -1,0 +1,154 @@
+/**
+ * @module ports
+ * Port validation and resolution of which ports to wait for.
+ */
+
+import { FIRST_POLL_DELAY_MS } from "./constants";
+import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "./errors";
+import type { RuntimeFailure } from "./errors";
+import type { ContainerRuntime } from "./runtime";
+
+/** Throw a clear error unless `port` is an integer in 1–65535. */
+export function assertPort(port: unknown, what = "port"): asserts port is number {
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new RangeError(
+      `Invalid ${what}: ${typeof port === "string" ? JSON.stringify(port) : String(port)}. Expected an integer from 1 to 65535.`,
+    );
+  }
+}
+
+/**
+ * The ports `startAndWaitForPorts` waits for: explicit → `requiredPorts` →
+ * `defaultPort` → the fallback port. Validates each and removes duplicates.
+ */
+export function resolvePortsToWait(
+  explicit: number | number[] | undefined,
+  requiredPorts: number[] | undefined,
+  defaultPort: number | undefined,
+  fallback: number,
+): number[] {
+  let ports: number[];
+  if (explicit !== undefined) ports = Array.isArray(explicit) ? explicit : [explicit];
+  else if (requiredPorts && requiredPorts.length > 0) ports = requiredPorts;
+  else if (defaultPort !== undefined) ports = [defaultPort];
+  else ports = [fallback];
+  for (const port of ports) assertPort(port);
+  return [...new Set(ports)];
+}
+
+// --- Readiness polling -------------------------------------------------------
+
+
+/** Upper bound for one probe, so a port that accepts but never answers cannot stall a wait. */
+export const PROBE_TIMEOUT_MS = 5_000;
+
+/** What one probe of a port found. */
+export type ProbeResult = { ready: true } | { ready: false; failure: RuntimeFailure; error: unknown };
+
+/** Send one request to `url` on `port`; any HTTP response means the port is ready. */
+export async function probePort(
+  runtime: ContainerRuntime,
+  port: number,
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`probe of port ${port} timed out`)), timeoutMs);
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const response = await runtime.getTcpPort(port).fetch(url, { signal: controller.signal });
+    // Only the status line matters; release the body so the connection is freed.
+    response.body?.cancel().catch(() => {});
+    return { ready: true };
+  } catch (error) {
+    return { ready: false, failure: classifyRuntimeError(error), error };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Wait `ms`, or reject with a {@link ContainerAbortedError} when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The error a cancelled wait rejects with. */
+export function abortError(signal: AbortSignal): ContainerAbortedError {
+  const reason: unknown = signal.reason;
+  return new ContainerAbortedError(
+    `Container start was aborted${reason === undefined ? "" : `: ${messageOf(reason)}`}`,
+    { cause: reason },
+  );
+}
+
+/** Settings for {@link pollUntilReady}. */
+export interface PollOptions {
+  /** Absolute time (ms since epoch) after which the wait fails. */
+  deadline: number;
+  /** Largest delay between attempts; early attempts come sooner. */
+  maxIntervalMs: number;
+  /** At most this many attempts (unbounded when absent). */
+  maxAttempts?: number;
+  /** Cancels the wait. */
+  signal?: AbortSignal;
+  /**
+   * Decide whether a failed probe ends the wait early: return the error to
+   * throw, or `undefined` to keep polling.
+   */
+  giveUp?: (result: Extract<ProbeResult, { ready: false }>) => Error | undefined;
+  /** What the wait is for, used in the timeout message. */
+  what: string;
+  now?: () => number;
+}
+
+/**
+ * Probe `port` until it answers. Retries back off from a few milliseconds up
+ * to `maxIntervalMs`, so a port that opens quickly is seen quickly (the
+ * original polled at a flat 300 ms). Never outlives `deadline`.
+ *
+ * @returns how many attempts it took
+ */
+export async function pollUntilReady(
+  runtime: ContainerRuntime,
+  port: number,
+  url: string,
+  options: PollOptions,
+): Promise<number> {
+  const now = options.now ?? Date.now;
+  let delay = Math.min(FIRST_POLL_DELAY_MS, options.maxIntervalMs);
+  let last: Extract<ProbeResult, { ready: false }> | undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const remaining = options.deadline - now();
+    if (remaining <= 0 && attempt > 1) break;
+    const result = await probePort(runtime, port, url, Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining)), options.signal);
+    if (result.ready) return attempt;
+    if (options.signal?.aborted) throw abortError(options.signal);
+    last = result;
+    const fatal = options.giveUp?.(result);
+    if (fatal) throw fatal;
+    if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) break;
+    const wait = Math.min(delay, options.deadline - now());
+    if (wait <= 0) break;
+    await sleep(wait, options.signal);
+    delay = Math.min(delay * 2, options.maxIntervalMs);
+  }
+  throw new ContainerTimeoutError(
+    `${options.what} was not ready in time${last ? ` (last error: ${messageOf(last.error)})` : ""}`,
+    { cause: last?.error },
+  );
+}

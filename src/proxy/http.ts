@@ -1,0 +1,87 @@
+/**
+ * @module proxy/http
+ * HTTP to the container: argument forms of `containerFetch`, the scheme
+ * rewrite, and a streaming pass-through that counts as activity until the
+ * response body is done.
+ */
+
+import type { ActivityTracker } from "../activity";
+import { CONTAINER_BASE_URL } from "../constants";
+import { classifyRuntimeError, messageOf } from "../errors";
+import type { RuntimeTcpPort } from "../runtime";
+
+/**
+ * The URL as the container sees it: relative URLs resolve against
+ * `http://container`, and `https:` becomes `http:`. Only the scheme changes;
+ * `https:` inside the path or query is left alone (the original replaced the
+ * first occurrence anywhere in the string).
+ */
+export function containerUrl(url: string | URL): string {
+  const parsed = new URL(url, CONTAINER_BASE_URL);
+  if (parsed.protocol === "https:") parsed.protocol = "http:";
+  return parsed.href;
+}
+
+/** `containerFetch`'s two call forms, normalised to a request and an optional port. */
+export function toContainerRequest(
+  input: Request | string | URL,
+  initOrPort?: RequestInit | number,
+  port?: number,
+): { request: Request; port: number | undefined } {
+  if (input instanceof Request) {
+    const chosen = typeof initOrPort === "number" ? initOrPort : port;
+    // Re-using the incoming request as the init keeps its body stream as is.
+    return { request: new Request(containerUrl(input.url), input), port: chosen };
+  }
+  if (typeof initOrPort === "number") {
+    return { request: new Request(containerUrl(input)), port: initOrPort };
+  }
+  return { request: new Request(containerUrl(input), initOrPort), port };
+}
+
+/** Whether `request` asks for a WebSocket upgrade. */
+export function isWebSocketUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+/**
+ * Send `request` to the container and stream the answer back. The request
+ * counts as activity until the response body has been fully read or cancelled.
+ * Connection failures become 500 responses.
+ */
+export async function proxyHttp(port: RuntimeTcpPort, request: Request, activity: ActivityTracker): Promise<Response> {
+  const end = activity.begin();
+  let response: Response;
+  try {
+    response = await port.fetch(request);
+  } catch (error) {
+    end();
+    return proxyErrorResponse(error);
+  }
+  if (response.body === null || response.webSocket) {
+    end();
+    return response;
+  }
+  const { readable, writable } = passThrough(response.headers.get("content-length"));
+  // Both outcomes end the activity; the rejection is consumed here, so a
+  // client that disconnects mid-body never surfaces as an unhandled rejection.
+  response.body.pipeTo(writable).then(end, end);
+  return new Response(readable, response);
+}
+
+/** A native pass-through stream; fixed-length when the length is known, so it is kept. */
+function passThrough(contentLength: string | null): ReadableWritablePair<Uint8Array, Uint8Array> {
+  const length = contentLength === null ? Number.NaN : Number(contentLength);
+  if (Number.isSafeInteger(length) && length >= 0) return new FixedLengthStream(length);
+  return new IdentityTransformStream();
+}
+
+/** The response for a request the container could not answer. */
+export function proxyErrorResponse(error: unknown): Response {
+  const failure = classifyRuntimeError(error);
+  const message =
+    failure.kind === "connection-lost"
+      ? "Container suddenly disconnected, try again"
+      : `Error proxying request to container: ${messageOf(error)}`;
+  return new Response(message, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+}

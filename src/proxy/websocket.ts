@@ -1,0 +1,88 @@
+/**
+ * @module proxy/websocket
+ * WebSocket proxying. Both ends are accepted in the Durable Object and
+ * messages are relayed one by one, so the socket counts as activity for its
+ * whole life. Text stays text, binary stays binary, order is kept, and close
+ * codes and reasons pass through.
+ */
+
+import type { ActivityTracker } from "../activity";
+import type { RuntimeTcpPort } from "../runtime";
+import { proxyErrorResponse } from "./http";
+
+/** Open a WebSocket to the container and return the client's end. */
+export async function proxyWebSocket(port: RuntimeTcpPort, request: Request, activity: ActivityTracker): Promise<Response> {
+  const end = activity.begin();
+  let upstream: Response;
+  try {
+    upstream = await port.fetch(request);
+  } catch (error) {
+    end();
+    return proxyErrorResponse(error);
+  }
+  const container = upstream.webSocket;
+  if (!container) {
+    // The container answered without upgrading: hand its answer back as is.
+    end();
+    return upstream;
+  }
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  container.accept();
+  server.accept();
+  let open = true;
+  const finish = () => {
+    if (!open) return;
+    open = false;
+    end();
+  };
+  relay(server, container, activity, finish);
+  relay(container, server, activity, finish);
+  return new Response(null, { status: 101, webSocket: client, headers: upstream.headers });
+}
+
+function relay(from: WebSocket, to: WebSocket, activity: ActivityTracker, finish: () => void): void {
+  from.addEventListener("message", (event) => {
+    activity.renew();
+    try {
+      to.send(event.data as string | ArrayBuffer);
+    } catch {
+      closeQuietly(from, 1011, "Failed to forward message");
+      closeQuietly(to, 1011, "Failed to forward message");
+      finish();
+    }
+  });
+  from.addEventListener("close", (event) => {
+    closeQuietly(to, event.code, event.reason);
+    finish();
+  });
+  from.addEventListener("error", () => {
+    closeQuietly(to, 1011, "WebSocket error on the other side");
+    finish();
+  });
+}
+
+/**
+ * Close codes that may be sent in a close frame. 1005, 1006 and 1015 only
+ * describe what a peer observed and cannot be sent; they become 1000.
+ */
+export function sendableCloseCode(code: number | undefined): number {
+  if (code === undefined || code === 1005 || code === 1006 || code === 1015) return 1000;
+  if (code === 1000 || (code >= 1001 && code <= 1014) || (code >= 3000 && code <= 4999)) return code;
+  return 1000;
+}
+
+/** Close reasons are limited to 123 bytes of UTF-8. */
+export function sendableCloseReason(reason: string | undefined): string {
+  if (!reason) return "";
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= 123) return reason;
+  return new TextDecoder().decode(bytes.slice(0, 123)).replace(/\uFFFD+$/, "");
+}
+
+function closeQuietly(socket: WebSocket, code: number | undefined, reason: string | undefined): void {
+  try {
+    socket.close(sendableCloseCode(code), sendableCloseReason(reason));
+  } catch {
+    // Already closed.
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * @module schedules
+ * The `container_schedules` SQLite table: create, read, list, delete, and
+ * pick the rows that are due. Same table and columns as the original, so
+ * schedules written by it keep running after the switch.
+ */
+
+import { SCHEDULES_TABLE } from "./constants";
+import type { Schedule } from "./types";
+
+// Do not change the column layout: existing Durable Objects hold this table.
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${SCHEDULES_TABLE} (
+  id TEXT PRIMARY KEY NOT NULL DEFAULT (randomblob(9)),
+  callback TEXT NOT NULL,
+  payload TEXT,
+  type TEXT NOT NULL CHECK(type IN ('scheduled', 'delayed')),
+  time INTEGER NOT NULL,
+  delayInSeconds INTEGER,
+  created_at INTEGER DEFAULT (unixepoch())
+)`;
+
+/** A row as stored. */
+interface ScheduleRow extends Record<string, SqlStorageValue> {
+  id: string;
+  callback: string;
+  payload: string | null;
+  type: string;
+  time: number;
+  delayInSeconds: number | null;
+}
+
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** A 9-character id like the original's (62-letter alphabet). */
+export function newTaskId(length = 9): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let id = "";
+  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
+  return id;
+}
+
+/** Reads and writes schedules in the Durable Object's SQLite storage. */
+export class ScheduleStore {
+  readonly #sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    this.#sql.exec(CREATE_TABLE);
+  }
+
+  /** Insert a schedule and return it. `payload` must be JSON-serialisable. */
+  add<T>(callback: string, when: { type: "scheduled"; time: number } | { type: "delayed"; time: number; delayInSeconds: number }, payload: T): Schedule<T> {
+    const taskId = newTaskId();
+    const json = payload === undefined ? null : JSON.stringify(payload);
+    const delay = when.type === "delayed" ? when.delayInSeconds : null;
+    this.#sql.exec(
+      `INSERT OR REPLACE INTO ${SCHEDULES_TABLE} (id, callback, payload, type, time, delayInSeconds) VALUES (?, ?, ?, ?, ?, ?)`,
+      taskId,
+      callback,
+      json,
+      when.type,
+      when.time,
+      delay,
+    );
+    return { taskId, callback, payload, ...when } as Schedule<T>;
+  }
+
+  /** One schedule by id. */
+  get<T>(taskId: string): Schedule<T> | undefined {
+    const row = this.#sql.exec<ScheduleRow>(`SELECT * FROM ${SCHEDULES_TABLE} WHERE id = ?`, taskId).toArray()[0];
+    return row ? toSchedule<T>(row) : undefined;
+  }
+
+  /** Every schedule for `callback`, soonest first. */
+  list<T>(callback: string): Schedule<T>[] {
+    return this.#sql
+      .exec<ScheduleRow>(`SELECT * FROM ${SCHEDULES_TABLE} WHERE callback = ? ORDER BY time, created_at`, callback)
+      .toArray()
+      .map((row) => toSchedule<T>(row));
+  }
+
+  /** Schedules due at or before `nowSeconds`, soonest first. */
+  due(nowSeconds: number): Schedule<unknown>[] {
+    return this.#sql
+      .exec<ScheduleRow>(`SELECT * FROM ${SCHEDULES_TABLE} WHERE time <= ? ORDER BY time, created_at`, nowSeconds)
+      .toArray()
+      .map((row) => toSchedule<unknown>(row));
+  }
+
+  /** Time (seconds) of the soonest schedule after `afterSeconds`, if any. */
+  nextAfter(afterSeconds: number): number | undefined {
+    const row = this.#sql
+      .exec<{ next: number | null }>(`SELECT MIN(time) AS next FROM ${SCHEDULES_TABLE} WHERE time > ?`, afterSeconds)
+      .toArray()[0];
+    return row?.next ?? undefined;
+  }
+
+  /** Remove one schedule. */
+  delete(taskId: string): void {
+    this.#sql.exec(`DELETE FROM ${SCHEDULES_TABLE} WHERE id = ?`, taskId);
+  }
+
+  /** Remove every schedule for `callback`. */
+  deleteByCallback(callback: string): void {
+    this.#sql.exec(`DELETE FROM ${SCHEDULES_TABLE} WHERE callback = ?`, callback);
+  }
+}
+
+function toSchedule<T>(row: ScheduleRow): Schedule<T> {
+  let payload: unknown;
+  try {
+    payload = row.payload === null ? undefined : JSON.parse(row.payload);
+  } catch {
+    // A payload that is not JSON (written by hand) is handed over as stored.
+    payload = row.payload;
+  }
+  const base = { taskId: row.id, callback: row.callback, payload: payload as T, time: row.time };
+  return row.type === "delayed"
+    ? { ...base, type: "delayed", delayInSeconds: row.delayInSeconds ?? 0 }
+    : { ...base, type: "scheduled" };
+}

@@ -1,0 +1,224 @@
+/**
+ * @module testing/fake-runtime
+ * An in-process stand-in for the runtime's `ctx.container`, faithful to the
+ * behaviour the library relies on: `start()` is synchronous and throws when
+ * already running, `monitor()` resolves on exit 0 and rejects with the
+ * runtime's own messages otherwise, ports answer through handlers the test
+ * supplies (HTTP and WebSocket), and failures (no instance, rate limiting,
+ * ports that open late or never, crashes, runtime signals) can be injected.
+ *
+ * It lives in the Worker's isolate, keyed by Durable Object id, so it
+ * outlives an eviction of the object just as a real container does.
+ */
+
+import { RUNTIME_MESSAGES } from "../errors";
+import type { ContainerRuntime, RuntimeStartOptions, RuntimeTcpPort } from "../runtime";
+
+/** Serves one container port. */
+export type PortHandler = (request: Request) => Response | Promise<Response>;
+
+/** Settings of a fake container; every field can also be changed later. */
+export interface FakeContainerOptions {
+  /** Servers the "process" runs, by port. */
+  ports?: Record<number, PortHandler>;
+  /** Milliseconds after each start before a port accepts connections (all ports, or per port). */
+  listenDelayMs?: number | Record<number, number>;
+  /** Milliseconds after each start during which the runtime has no instance to give. */
+  instanceDelayMs?: number;
+  /** Exit code after SIGTERM/SIGINT; `null` means the process ignores them. @default 0 */
+  exitCodeOnTerm?: number | null;
+  /** Milliseconds between SIGTERM/SIGINT and the exit. @default 0 */
+  stopDelayMs?: number;
+}
+
+/** One start of the fake container. */
+interface FakeProcess {
+  readonly startedAt: number;
+  readonly options: RuntimeStartOptions;
+  readonly exited: Promise<void>;
+  exit(error: Error | undefined): void;
+  alive: boolean;
+}
+
+/** What the fake saw: requests the library sent to container ports. */
+export interface FakeRequestRecord {
+  port: number;
+  method: string;
+  url: string;
+}
+
+/** The fake runtime. Tests drive it through its public fields and methods. */
+export class FakeContainer implements ContainerRuntime {
+  /** Servers by port; add, replace or delete to change what listens. */
+  readonly ports = new Map<number, PortHandler>();
+  /** See {@link FakeContainerOptions.listenDelayMs}. */
+  listenDelayMs: number | Record<number, number> = 0;
+  /** See {@link FakeContainerOptions.instanceDelayMs}. */
+  instanceDelayMs = 0;
+  /** See {@link FakeContainerOptions.exitCodeOnTerm}. */
+  exitCodeOnTerm: number | null = 0;
+  /** See {@link FakeContainerOptions.stopDelayMs}. */
+  stopDelayMs = 0;
+  /** Errors the next `start()` calls throw, in order. */
+  readonly startErrors: Error[] = [];
+
+  /** Options of every `start()` that launched a process. */
+  readonly starts: RuntimeStartOptions[] = [];
+  /** Signals received, in order. */
+  readonly signals: number[] = [];
+  /** How many times `destroy()` was called. */
+  destroys = 0;
+  /** Requests that reached a listening port (probes included). */
+  readonly requests: FakeRequestRecord[] = [];
+
+  #process: FakeProcess | undefined;
+
+  constructor(options: FakeContainerOptions = {}) {
+    for (const [port, handler] of Object.entries(options.ports ?? {})) this.ports.set(Number(port), handler);
+    if (options.listenDelayMs !== undefined) this.listenDelayMs = options.listenDelayMs;
+    if (options.instanceDelayMs !== undefined) this.instanceDelayMs = options.instanceDelayMs;
+    if (options.exitCodeOnTerm !== undefined) this.exitCodeOnTerm = options.exitCodeOnTerm;
+    if (options.stopDelayMs !== undefined) this.stopDelayMs = options.stopDelayMs;
+  }
+
+  // --- The runtime API ------------------------------------------------------------
+
+  get running(): boolean {
+    return this.#process?.alive === true;
+  }
+
+  start(options: RuntimeStartOptions = {}): void {
+    if (this.running) throw new Error("start() cannot be called on a container that is already running.");
+    const error = this.startErrors.shift();
+    if (error) throw error;
+    this.starts.push(structuredClone(options));
+    let settle!: (error: Error | undefined) => void;
+    const exited = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+    // Nobody may be watching this process; its rejection must not go unhandled.
+    exited.catch(() => {});
+    const process: FakeProcess = {
+      startedAt: Date.now(),
+      options,
+      exited,
+      alive: true,
+      exit: (error) => {
+        if (!process.alive) return;
+        process.alive = false;
+        settle(error);
+      },
+    };
+    this.#process = process;
+  }
+
+  monitor(): Promise<void> {
+    if (!this.#process) return Promise.reject(new Error("monitor() was called before the container was started."));
+    return this.#process.exited;
+  }
+
+  async destroy(reason?: unknown): Promise<void> {
+    this.destroys++;
+    this.#process?.exit(
+      reason === undefined ? exitError(137) : reason instanceof Error ? reason : new Error(String(reason)),
+    );
+  }
+
+  signal(signo: number): void {
+    this.signals.push(signo);
+    if (!this.running) return;
+    if (signo === 9) return this.exit(137);
+    if ((signo === 15 || signo === 2) && this.exitCodeOnTerm !== null) {
+      const process = this.#process!;
+      const code = this.exitCodeOnTerm;
+      if (this.stopDelayMs <= 0) return this.exit(code);
+      setTimeout(() => {
+        if (this.#process === process) this.exit(code);
+      }, this.stopDelayMs);
+    }
+  }
+
+  getTcpPort(port: number): RuntimeTcpPort {
+    return { fetch: (input, init) => this.#fetch(port, input, init) };
+  }
+
+  // --- Test controls --------------------------------------------------------------
+
+  /** The current process ends with `code` (0 resolves `monitor()`, others reject it). */
+  exit(code = 0): void {
+    this.#process?.exit(code === 0 ? undefined : exitError(code));
+  }
+
+  /** The runtime stops the process ("runtime signalled the container to exit: <code>"). */
+  runtimeSignal(code: number): void {
+    this.#process?.exit(new Error(`Runtime signalled the container to exit: ${code}`));
+  }
+
+  /** `monitor()` rejects with an arbitrary error and the process is gone. */
+  crash(error: Error): void {
+    this.#process?.exit(error);
+  }
+
+  /** Options of the running process, if any. */
+  get current(): RuntimeStartOptions | undefined {
+    return this.running ? this.#process!.options : undefined;
+  }
+
+  // --- Internals ----------------------------------------------------------------
+
+  async #fetch(port: number, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const process = this.#process;
+    if (!process?.alive) throw new Error("The container is not running, consider calling start()");
+    // Let the caller's code run first, as real network I/O would.
+    await Promise.resolve();
+    const elapsed = Date.now() - process.startedAt;
+    if (elapsed < this.instanceDelayMs) throw new Error(RUNTIME_MESSAGES.noInstance);
+    const handler = this.ports.get(port);
+    if (!handler || elapsed < this.#listenDelay(port)) {
+      throw new Error(`connect(): ${RUNTIME_MESSAGES.notListening} on port ${port}`);
+    }
+    const request = new Request(input, init);
+    if (request.signal.aborted) throw request.signal.reason;
+    this.requests.push({ port, method: request.method, url: request.url });
+    const response = await handler(request);
+    if (!process.alive) throw new Error("Network connection lost.");
+    return response;
+  }
+
+  #listenDelay(port: number): number {
+    return typeof this.listenDelayMs === "number" ? this.listenDelayMs : (this.listenDelayMs[port] ?? 0);
+  }
+}
+
+function exitError(code: number): Error {
+  return new Error(`Container exited with unexpected exit code: ${code}`);
+}
+
+const fakes = new Map<string, FakeContainer>();
+
+/**
+ * Give a Durable Object's `ctx` a fake `container` (call before `super()` in
+ * the constructor). The same fake is returned for the same object id, so a
+ * "container" keeps running across evictions, as a real one does.
+ *
+ * @param configure runs once, when the fake for this id is created
+ */
+export function installFakeContainer(
+  ctx: DurableObjectState,
+  configure?: (fake: FakeContainer) => void,
+): FakeContainer {
+  const key = ctx.id.toString();
+  let fake = fakes.get(key);
+  if (!fake) {
+    fake = new FakeContainer();
+    configure?.(fake);
+    fakes.set(key, fake);
+  }
+  Object.defineProperty(ctx, "container", { value: fake, configurable: true, enumerable: true });
+  return fake;
+}
+
+/** The fake installed for a Durable Object id, if any. */
+export function fakeContainerFor(id: DurableObjectId | string): FakeContainer | undefined {
+  return fakes.get(typeof id === "string" ? id : id.toString());
+}

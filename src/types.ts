@@ -1,0 +1,136 @@
+/**
+ * @module types
+ * Public types of the package. Shapes match `@cloudflare/containers` so code
+ * written against it type-checks unchanged.
+ */
+
+/** A named signal `stop()` accepts. */
+export type Signal = "SIGKILL" | "SIGINT" | "SIGTERM";
+/** A raw POSIX signal number. */
+export type SignalInteger = number;
+
+/** Why and how the container process ended, passed to `onStop`. */
+export interface StopParams {
+  /** Exit code of the container process. */
+  exitCode: number;
+  /** `"exit"` when the process ended by itself, `"runtime_signal"` when the runtime stopped it. */
+  reason: "exit" | "runtime_signal";
+}
+
+/** Persisted container state, as `getState()` returns it. */
+export type State = {
+  /** When the status last changed, in milliseconds since the epoch. */
+  lastChange: number;
+} & (
+  | {
+      /**
+       * `running`: started, not yet healthy; `healthy`: ports ready;
+       * `stopping`: a stop was requested; `stopped`: not running.
+       */
+      status: "running" | "healthy" | "stopping" | "stopped";
+    }
+  | {
+      /** The process exited with a non-zero code. */
+      status: "stopped_with_code";
+      /** The exit code, when known. */
+      exitCode?: number;
+    }
+);
+
+/** A callback scheduled with `schedule()`. */
+export type Schedule<T = string> = {
+  /** Unique id of the schedule. */
+  taskId: string;
+  /** Name of the method that runs. */
+  callback: string;
+  /** Payload passed to the method. */
+  payload: T;
+} & (
+  | {
+      /** Runs at an absolute time. */
+      type: "scheduled";
+      /** When it runs, in seconds since the epoch. */
+      time: number;
+    }
+  | {
+      /** Runs after a delay. */
+      type: "delayed";
+      /** When it runs, in seconds since the epoch. */
+      time: number;
+      /** The delay it was scheduled with, in seconds. */
+      delayInSeconds: number;
+    }
+);
+
+/** Per-start settings; each overrides the class field of the same meaning. */
+export interface ContainerStartConfigOptions {
+  /** Environment variables for this start (replace `envVars`). */
+  envVars?: Record<string, string>;
+  /** Command to run instead of the image's entrypoint. */
+  entrypoint?: string[];
+  /** Whether the container may reach the internet. */
+  enableInternet?: boolean;
+  /** Metadata labels attached to the container. */
+  labels?: Record<string, string>;
+}
+
+/** Settings passed to the `Container` constructor. */
+export interface ContainerOptions {
+  /** Accepted for compatibility; the Durable Object id is used. */
+  id?: string;
+  /** Port `fetch`/`containerFetch` target. */
+  defaultPort?: number;
+  /** Idle time before `onActivityExpired` (seconds, or `"30s"`, `"5m"`, `"1h"`). */
+  sleepAfter?: string | number;
+  /** Environment variables for every start. */
+  envVars?: Record<string, string>;
+  /** Command to run instead of the image's entrypoint. */
+  entrypoint?: string[];
+  /** Whether the container may reach the internet. */
+  enableInternet?: boolean;
+}
+
+/** Options of `waitForPort` (and the probe `start()` makes). */
+export interface WaitOptions {
+  /** Port to poll. */
+  portToCheck: number;
+  /** Cancels the wait. */
+  signal?: AbortSignal;
+  /** How many attempts before giving up. */
+  retries?: number;
+  /** Milliseconds between attempts (the upper bound; early retries come sooner). */
+  waitInterval?: number;
+}
+
+/** Budgets and cancellation for `startAndWaitForPorts`. */
+export interface CancellationOptions {
+  /** Cancels the start and the wait. */
+  abort?: AbortSignal;
+  /** Budget to obtain an instance and issue the start. @default 8000 */
+  instanceGetTimeoutMS?: number;
+  /** Budget for all ports to become ready. @default 20000 */
+  portReadyTimeoutMS?: number;
+  /** Upper bound of the polling interval in milliseconds. @default 300 */
+  waitInterval?: number;
+}
+
+/** Object form of `startAndWaitForPorts`' arguments. */
+export interface StartAndWaitForPortsOptions {
+  /** Port or ports to wait for; defaults to `requiredPorts`, then `defaultPort`. */
+  ports?: number | number[];
+  /** Per-start overrides. */
+  startOptions?: ContainerStartConfigOptions;
+  /** Budgets and cancellation. */
+  cancellationOptions?: CancellationOptions;
+}
+
+/** A message exchanged with a container. */
+export interface ContainerMessage<T = unknown> {
+  /** Message kind. */
+  type: string;
+  /** Message body. */
+  payload?: T;
+}
+
+/** A parameterless lifecycle callback. */
+export type ContainerEventHandler = () => void | Promise<void>;

@@ -1,0 +1,27 @@
+import type {
+  FieldContainer,
+  OptionsContainer,
+  PortlessContainer,
+  TestContainer,
+  UnconfiguredContainer,
+} from "./objects/containers";
+
+declare global {
+  interface Env {
+    TEST: DurableObjectNamespace<TestContainer>;
+    FIELDS: DurableObjectNamespace<FieldContainer>;
+    OPTIONS: DurableObjectNamespace<OptionsContainer>;
+    PORTLESS: DurableObjectNamespace<PortlessContainer>;
+    UNCONFIGURED: DurableObjectNamespace<UnconfiguredContainer>;
+  }
+  namespace Cloudflare {
+    interface Env {
+      TEST: DurableObjectNamespace<TestContainer>;
+      FIELDS: DurableObjectNamespace<FieldContainer>;
+      OPTIONS: DurableObjectNamespace<OptionsContainer>;
+      PORTLESS: DurableObjectNamespace<PortlessContainer>;
+      UNCONFIGURED: DurableObjectNamespace<UnconfiguredContainer>;
+    }
+  }
+}
+export {};

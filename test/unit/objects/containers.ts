@@ -1,0 +1,109 @@
+// Fixture Container subclasses for the unit tests. Each installs the fake
+// runtime before calling the base constructor and records its hooks.
+import { Container } from "../../../src";
+import type { StopParams } from "../../../src";
+import { installFakeContainer } from "../../../src/testing";
+import type { FakeContainer } from "../../../src/testing";
+import { echoServer, namedServer } from "./servers";
+
+/** Hook calls per Durable Object id; module-level so they survive evictions. */
+export const hookLog = new Map<string, string[]>();
+
+function record(id: DurableObjectId, entry: string): void {
+  const key = id.toString();
+  hookLog.set(key, [...(hookLog.get(key) ?? []), entry]);
+}
+
+function withEchoPorts(fake: FakeContainer): void {
+  fake.ports.set(8080, echoServer);
+  fake.ports.set(9090, namedServer("port-9090"));
+}
+
+/** The main fixture: port 8080, hooks recorded, schedulable methods. */
+export class TestContainer extends Container<Env> {
+  override defaultPort = 8080;
+  override sleepAfter: string | number = "10s";
+  /** What `onActivityExpired` does: the default (stop), or keep the container. */
+  expiryMode: "default" | "keep" | "return-true" = "default";
+  /** What `onError` does after recording. */
+  swallowErrors = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    installFakeContainer(ctx, withEchoPorts);
+    super(ctx, env);
+  }
+
+  override onStart(): void {
+    record(this.ctx.id, "start");
+  }
+
+  override onStop(params: StopParams): void {
+    record(this.ctx.id, `stop:${params.exitCode}:${params.reason}`);
+  }
+
+  override onError(error: unknown): unknown {
+    record(this.ctx.id, `error:${error instanceof Error ? error.message : String(error)}`);
+    if (this.swallowErrors) return undefined;
+    throw error;
+  }
+
+  override async onActivityExpired(): Promise<void | boolean> {
+    record(this.ctx.id, "expired");
+    if (this.expiryMode === "keep") return;
+    if (this.expiryMode === "return-true") return true;
+    return super.onActivityExpired();
+  }
+
+  /** A schedulable method. */
+  async ping(payload: unknown): Promise<void> {
+    record(this.ctx.id, `ping:${JSON.stringify(payload)}`);
+  }
+
+  /** A schedulable method that fails. */
+  async explode(): Promise<void> {
+    record(this.ctx.id, "explode");
+    throw new Error("scheduled callback failed on purpose");
+  }
+
+  /** Not a method: a field, so schedule() must refuse it. */
+  notAMethod = 42;
+}
+
+/** Class-field configuration only: proves fields hold from the first alarm. */
+export class FieldContainer extends Container<Env> {
+  override defaultPort = 9090;
+  override sleepAfter = "2h";
+  override requiredPorts = [8080, 9090];
+  override envVars = { FROM_FIELD: "yes" };
+  override entrypoint = ["node", "server.js"];
+  override enableInternet = false;
+  override labels = { team: "core" };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    installFakeContainer(ctx, withEchoPorts);
+    super(ctx, env);
+  }
+}
+
+/** Configuration through constructor options instead of fields. */
+export class OptionsContainer extends Container<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    installFakeContainer(ctx, withEchoPorts);
+    super(ctx, env, { defaultPort: 9090, sleepAfter: 30, envVars: { FROM_OPTIONS: "1" }, enableInternet: false });
+  }
+}
+
+/** No port configured at all. */
+export class PortlessContainer extends Container<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    installFakeContainer(ctx, withEchoPorts);
+    super(ctx, env);
+  }
+}
+
+/** No fake installed: `ctx.container` is undefined, as without Wrangler `containers` config. */
+export class UnconfiguredContainer extends Container<Env> {
+  async ok(): Promise<string> {
+    return "constructed";
+  }
+}
