@@ -122,9 +122,9 @@ export class Container<Env = unknown> extends DurableObject<Env> {
    * @throws {Error} when `ctx.container` is undefined (no `containers` configuration)
    */
   constructor(ctx: DurableObjectState, env: Env, options?: ContainerOptions) {
-    super(ctx, env);
     const runtime = ctx.container as ContainerRuntime | undefined;
     if (!runtime) throw new Error(MISSING_CONTAINER_MESSAGE);
+    super(ctx, env);
     this.#runtime = runtime;
     this.#state = new StateStore(ctx.storage);
     // Read through a getter: subclass fields are assigned after this constructor.
@@ -214,6 +214,8 @@ export class Container<Env = unknown> extends DurableObject<Env> {
    */
   containerFetch(request: Request, port?: number): Promise<Response>;
   containerFetch(url: string | URL, init?: RequestInit, port?: number): Promise<Response>;
+  // Durable Object stubs keep only the last overload, so it accepts both forms.
+  containerFetch(input: Request | string | URL, initOrPort?: RequestInit | number, port?: number): Promise<Response>;
   async containerFetch(input: Request | string | URL, initOrPort?: RequestInit | number, maybePort?: number): Promise<Response> {
     const { request, port: explicit } = toContainerRequest(input, initOrPort, maybePort);
     const port = explicit ?? this.defaultPort;
@@ -273,6 +275,12 @@ export class Container<Env = unknown> extends DurableObject<Env> {
   startAndWaitForPorts(args?: StartAndWaitForPortsOptions): Promise<void>;
   startAndWaitForPorts(
     ports?: number | number[],
+    cancellationOptions?: CancellationOptions,
+    startOptions?: ContainerStartConfigOptions,
+  ): Promise<void>;
+  // Durable Object stubs keep only the last overload, so it accepts both forms.
+  startAndWaitForPorts(
+    portsOrArgs?: number | number[] | StartAndWaitForPortsOptions,
     cancellationOptions?: CancellationOptions,
     startOptions?: ContainerStartConfigOptions,
   ): Promise<void>;

@@ -61,13 +61,17 @@ function relay(from: WebSocket, to: WebSocket, activity: ActivityTracker, finish
   });
 }
 
+/** Codes in 1000–1014 that may not be sent: reserved (1004) or only observed (1005, 1006). */
+const UNSENDABLE_CLOSE_CODES = new Set([1004, 1005, 1006]);
+
 /**
- * Close codes that may be sent in a close frame. 1005, 1006 and 1015 only
- * describe what a peer observed and cannot be sent; they become 1000.
+ * Close codes that may be sent in a close frame: 1000–1014 except 1004–1006,
+ * and 3000–4999. Anything else (including 1015, only ever observed) becomes 1000.
  */
 export function sendableCloseCode(code: number | undefined): number {
-  if (code === undefined || code === 1005 || code === 1006 || code === 1015) return 1000;
-  if (code === 1000 || (code >= 1001 && code <= 1014) || (code >= 3000 && code <= 4999)) return code;
+  if (code === undefined) return 1000;
+  if (code >= 1000 && code <= 1014 && !UNSENDABLE_CLOSE_CODES.has(code)) return code;
+  if (code >= 3000 && code <= 4999) return code;
   return 1000;
 }
 

@@ -35,9 +35,17 @@ export interface FakeContainerOptions {
 interface FakeProcess {
   readonly startedAt: number;
   readonly options: RuntimeStartOptions;
-  readonly exited: Promise<void>;
-  exit(error: Error | undefined): void;
   alive: boolean;
+  /** How it ended (`undefined` while alive or after a clean exit). */
+  error: Error | undefined;
+}
+
+/** A pending `monitor()` call. */
+interface MonitorWaiter {
+  generation: number;
+  process: FakeProcess;
+  resolve(): void;
+  reject(error: Error): void;
 }
 
 /** What the fake saw: requests the library sent to container ports. */
@@ -72,6 +80,10 @@ export class FakeContainer implements ContainerRuntime {
   readonly requests: FakeRequestRecord[] = [];
 
   #process: FakeProcess | undefined;
+  #waiters: MonitorWaiter[] = [];
+  // Bumped each time a new instance of the Durable Object adopts this fake:
+  // monitor() calls of an evicted instance never settle, as with the runtime.
+  #generation = 0;
 
   constructor(options: FakeContainerOptions = {}) {
     for (const [port, handler] of Object.entries(options.ports ?? {})) this.ports.set(Number(port), handler);
@@ -92,36 +104,22 @@ export class FakeContainer implements ContainerRuntime {
     const error = this.startErrors.shift();
     if (error) throw error;
     this.starts.push(structuredClone(options));
-    let settle!: (error: Error | undefined) => void;
-    const exited = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error ? reject(error) : resolve());
-    });
-    // Nobody may be watching this process; its rejection must not go unhandled.
-    exited.catch(() => {});
-    const process: FakeProcess = {
-      startedAt: Date.now(),
-      options,
-      exited,
-      alive: true,
-      exit: (error) => {
-        if (!process.alive) return;
-        process.alive = false;
-        settle(error);
-      },
-    };
-    this.#process = process;
+    this.#process = { startedAt: Date.now(), options, alive: true, error: undefined };
   }
 
   monitor(): Promise<void> {
-    if (!this.#process) return Promise.reject(new Error("monitor() was called before the container was started."));
-    return this.#process.exited;
+    const process = this.#process;
+    if (!process) return Promise.reject(new Error("monitor() was called before the container was started."));
+    if (!process.alive) return process.error ? Promise.reject(process.error) : Promise.resolve();
+    // A promise per call, created in the caller's context (as the runtime does).
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ generation: this.#generation, process, resolve, reject });
+    });
   }
 
   async destroy(reason?: unknown): Promise<void> {
     this.destroys++;
-    this.#process?.exit(
-      reason === undefined ? exitError(137) : reason instanceof Error ? reason : new Error(String(reason)),
-    );
+    this.#end(reason === undefined ? exitError(137) : reason instanceof Error ? reason : new Error(String(reason)));
   }
 
   signal(signo: number): void {
@@ -146,17 +144,22 @@ export class FakeContainer implements ContainerRuntime {
 
   /** The current process ends with `code` (0 resolves `monitor()`, others reject it). */
   exit(code = 0): void {
-    this.#process?.exit(code === 0 ? undefined : exitError(code));
+    this.#end(code === 0 ? undefined : exitError(code));
   }
 
   /** The runtime stops the process ("runtime signalled the container to exit: <code>"). */
   runtimeSignal(code: number): void {
-    this.#process?.exit(new Error(`Runtime signalled the container to exit: ${code}`));
+    this.#end(new Error(`Runtime signalled the container to exit: ${code}`));
   }
 
   /** `monitor()` rejects with an arbitrary error and the process is gone. */
   crash(error: Error): void {
-    this.#process?.exit(error);
+    this.#end(error);
+  }
+
+  /** A new instance of the Durable Object took over (see {@link installFakeContainer}). */
+  adopt(): void {
+    this.#generation++;
   }
 
   /** Options of the running process, if any. */
@@ -165,6 +168,20 @@ export class FakeContainer implements ContainerRuntime {
   }
 
   // --- Internals ----------------------------------------------------------------
+
+  #end(error: Error | undefined): void {
+    const process = this.#process;
+    if (!process?.alive) return;
+    process.alive = false;
+    process.error = error;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      if (waiter.generation !== this.#generation || waiter.process !== process) continue;
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+  }
 
   async #fetch(port: number, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const process = this.#process;
@@ -209,7 +226,9 @@ export function installFakeContainer(
 ): FakeContainer {
   const key = ctx.id.toString();
   let fake = fakes.get(key);
-  if (!fake) {
+  if (fake) {
+    fake.adopt();
+  } else {
     fake = new FakeContainer();
     configure?.(fake);
     fakes.set(key, fake);

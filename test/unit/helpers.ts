@@ -4,21 +4,26 @@ import type { FakeContainer } from "../../src/testing";
 import { fakeContainerFor } from "../../src/testing";
 import { hookLog } from "./objects/containers";
 
+/** Any Durable Object stub (kept structural: tsc gives up instantiating DurableObjectStub<any>). */
+type AnyStub = { readonly id: DurableObjectId };
+
 /** A stub for a brand-new object (the pool shares objects between tests). */
-export function fresh<T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>): DurableObjectStub<T> {
-  return ns.get(ns.idFromName(crypto.randomUUID()));
+export function fresh<T extends Rpc.DurableObjectBranded>(ns: DurableObjectNamespace<T>): DurableObjectStub<T> {
+  // Through `any`: tsc gives up (TS2589) instantiating the generic `get` here.
+  const untyped: any = ns;
+  return untyped.get(untyped.idFromName(crypto.randomUUID()));
 }
 
 /** The fake runtime of the object behind `stub` (constructing it if needed). */
-export async function fakeOf(stub: DurableObjectStub<any>): Promise<FakeContainer> {
-  await runInDurableObject(stub, () => undefined);
+export async function fakeOf(stub: AnyStub): Promise<FakeContainer> {
+  await inObject(stub, () => undefined);
   const fake = fakeContainerFor(stub.id);
   if (!fake) throw new Error("no fake container installed for this object");
   return fake;
 }
 
 /** Hooks recorded by the fixture behind `stub`. */
-export function hooks(stub: DurableObjectStub<any>): string[] {
+export function hooks(stub: AnyStub): string[] {
   return hookLog.get(stub.id.toString()) ?? [];
 }
 
@@ -33,4 +38,37 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 2_0
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
+}
+
+/**
+ * Run `fn` inside the object, with its fake runtime. Fake controls that end a
+ * process (`exit`, `crash`, `runtimeSignal`) must run here: the runtime
+ * settles `monitor()` in the object's own I/O context, and so must the fake.
+ */
+export function inObject<R>(
+  stub: AnyStub,
+  fn: (instance: any, fake: FakeContainer) => R | Promise<R>,
+): Promise<R> {
+  const run = runInDurableObject as unknown as (
+    stub: unknown,
+    callback: (instance: unknown, state: DurableObjectState) => unknown,
+  ) => Promise<unknown>;
+  return run(stub, (instance, state) => fn(instance, state.container as unknown as FakeContainer)) as Promise<R>;
+}
+
+/**
+ * The message `fn` rejects with, run inside the object. (A method that throws
+ * through an RPC stub is also reported by the test pool as an unhandled
+ * rejection on the object's side, so error cases are exercised in-object.)
+ */
+export function errorOf(
+  stub: AnyStub,
+  fn: (instance: any, fake: FakeContainer) => Promise<unknown>,
+): Promise<string> {
+  return inObject(stub, (instance, fake) =>
+    fn(instance, fake).then(
+      () => "resolved without error",
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    ),
+  );
 }

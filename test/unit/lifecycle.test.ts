@@ -1,6 +1,7 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { eventually, fakeOf, fresh, hooks } from "./helpers";
+import { UnconfiguredContainer } from "./objects/containers";
+import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./helpers";
 
 describe("starting", () => {
   it("a request cold-starts the container, waits for the port, then onStart runs once", async () => {
@@ -26,5 +27,371 @@ describe("starting", () => {
     expect(responses.map((r) => r.status)).toEqual(Array(40).fill(200));
     expect(fake.starts).toHaveLength(1);
     expect(hooks(stub)).toEqual(["start"]);
+  });
+});
+
+describe("configuration reaches the runtime", () => {
+  it("class fields: envVars, entrypoint, enableInternet, labels, requiredPorts", async () => {
+    const stub = fresh(env.FIELDS);
+    const fake = await fakeOf(stub);
+    await stub.startAndWaitForPorts();
+    expect(fake.starts).toEqual([
+      { env: { FROM_FIELD: "yes" }, entrypoint: ["node", "server.js"], enableInternet: false, labels: { team: "core" } },
+    ]);
+    // requiredPorts [8080, 9090] were both probed before healthy.
+    const probed = new Set(fake.requests.map((r) => r.port));
+    expect(probed).toEqual(new Set([8080, 9090]));
+    expect((await stub.getState()).status).toBe("healthy");
+  });
+
+  it("constructor options apply when no field overrides them", async () => {
+    const stub = fresh(env.OPTIONS);
+    const fake = await fakeOf(stub);
+    const res = await stub.fetch("http://x/");
+    expect(await res.text()).toBe("port-9090");
+    expect(fake.starts[0]).toEqual({ env: { FROM_OPTIONS: "1" }, enableInternet: false });
+  });
+
+  it("per-start options replace the fields for that start", async () => {
+    const stub = fresh(env.FIELDS);
+    const fake = await fakeOf(stub);
+    await stub.startAndWaitForPorts({
+      ports: 8080,
+      startOptions: { envVars: { PER_START: "1" }, entrypoint: ["sh"], enableInternet: true, labels: { a: "b" } },
+    });
+    expect(fake.starts[0]).toEqual({ env: { PER_START: "1" }, entrypoint: ["sh"], enableInternet: true, labels: { a: "b" } });
+  });
+
+  it("positional startAndWaitForPorts(ports, cancellation, startOptions)", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await stub.startAndWaitForPorts([8080, 9090], { portReadyTimeoutMS: 1_000 }, { envVars: { P: "1" } });
+    expect(fake.starts[0]?.env).toEqual({ P: "1" });
+    expect(new Set(fake.requests.map((r) => r.port))).toEqual(new Set([8080, 9090]));
+  });
+
+  it("a missing ctx.container is a clear error naming the Wrangler containers configuration", async () => {
+    // Constructed directly: through a stub the failed construction is only a log line.
+    const ctx = { id: env.UNCONFIGURED.newUniqueId() } as unknown as DurableObjectState;
+    expect(() => new UnconfiguredContainer(ctx, env)).toThrow(/ctx\.container is undefined.*"containers" entry.*Wrangler configuration/);
+  });
+
+  it("an invalid sleepAfter fails the start with a clear error and starts nothing", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    const message = await errorOf(stub, (instance) => {
+      instance.sleepAfter = "ten minutes";
+      instance.swallowErrors = true;
+      return instance.startAndWaitForPorts();
+    });
+    expect(message).toMatch(/Invalid sleepAfter: "ten minutes".*"30s", "5m", "1h"/);
+    expect(fake.starts).toHaveLength(0);
+    expect((await stub.getState()).status).toBe("stopped");
+  });
+
+  it("invalid ports are rejected before anything starts", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    expect(await errorOf(stub, (i) => i.startAndWaitForPorts(70000))).toMatch(/Invalid port: 70000\. Expected an integer from 1 to 65535/);
+    expect(await errorOf(stub, (i) => i.startAndWaitForPorts([8080, 1.5]))).toMatch(/Invalid port: 1\.5/);
+    expect(await errorOf(stub, (i) => i.start(undefined, { portToCheck: 0 }))).toMatch(/Invalid portToCheck: 0/);
+    expect(await errorOf(stub, (i) => i.containerFetch("http://x/", {}, 0))).toMatch(/Invalid port: 0/);
+    expect(fake.starts).toHaveLength(0);
+  });
+});
+
+describe("start()", () => {
+  it("returns once an instance answers without waiting for the port, then onStart; state stays running", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.listenDelayMs = 10_000; // the port opens much later
+    const t0 = Date.now();
+    await stub.start({ envVars: { A: "1" } });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(fake.starts[0]?.env).toEqual({ A: "1" });
+    expect((await stub.getState()).status).toBe("running");
+    expect(hooks(stub)).toEqual(["start"]);
+  });
+
+  it("retries while the runtime has no instance, then fails with the no-instance error after its budget", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.instanceDelayMs = 60_000;
+    const message = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      return instance.start(undefined, { portToCheck: 8080, retries: 3, waitInterval: 20 });
+    });
+    expect(message).toMatch(/not ready in time.*no container instance/i);
+    expect(hooks(stub).some((h) => h.startsWith("error:"))).toBe(true);
+  });
+});
+
+describe("failures during start", () => {
+  it("no instance → 503 with Retry-After, after the instance budget", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.instanceDelayMs = 60_000;
+    const res = await inObject(stub, async (instance) => {
+      instance.swallowErrors = true;
+      // containerFetch uses the default 8 s budget; a 503 must come with Retry-After.
+      const response: Response = await instance.containerFetch("http://x/");
+      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() };
+    });
+    expect(res.status).toBe(503);
+    expect(res.retryAfter).toMatch(/^\d+$/);
+    expect(res.body).toMatch(/no container instance available/i);
+    expect((await stub.getState()).status).toBe("stopped");
+  }, 15_000);
+
+  it("rate limited start → 429 with Retry-After; the next request succeeds", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await runInDurableObject(stub, (instance) => void (instance.swallowErrors = true));
+    fake.startErrors.push(new Error("You are requesting too many containers per second"));
+    const res = await stub.fetch("http://x/");
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect((await stub.getState()).status).toBe("stopped");
+    const ok = await stub.fetch("http://x/");
+    expect(ok.status).toBe(200);
+  });
+
+  it("other start failure → 500 'Failed to start container: …', onError called", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await runInDurableObject(stub, (instance) => void (instance.swallowErrors = true));
+    fake.startErrors.push(new Error("image not found"));
+    const res = await stub.fetch("http://x/");
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe("Failed to start container: image not found");
+    expect(res.headers.get("retry-after")).toBeNull();
+    expect(hooks(stub)).toContain("error:image not found");
+  });
+
+  it("a port that never opens fails within its budget, kills the container and leaves state stopped", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.ports.delete(9090);
+    const t0 = Date.now();
+    const message = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      return instance.startAndWaitForPorts({ ports: [8080, 9090], cancellationOptions: { portReadyTimeoutMS: 300, waitInterval: 50 } });
+    });
+    const elapsed = Date.now() - t0;
+    expect(message).toMatch(/Port 9090 was not ready in time.*not listening/);
+    expect(elapsed).toBeLessThan(2_000);
+    expect(fake.running).toBe(false);
+    expect(fake.destroys).toBe(1);
+    await eventually(async () => expect((await stub.getState()).status).toBe("stopped"));
+    expect(hooks(stub)).not.toContain("start");
+    await eventually(() => expect(hooks(stub).filter((h) => h.startsWith("stop:"))).toHaveLength(1));
+  });
+
+  it("a port that opens late is waited for", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.listenDelayMs = { 8080: 150 };
+    const res = await stub.fetch("http://x/late");
+    expect(res.status).toBe(200);
+    expect(fake.requests.filter((r) => r.url === "http://ping/").length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the process exiting during start fails fast with a clear error (not after the whole budget)", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.listenDelayMs = 60_000;
+    const t0 = Date.now();
+    const message = await errorOf(stub, (instance, inside) => {
+      instance.swallowErrors = true;
+      setTimeout(() => inside.exit(3), 50);
+      return instance.startAndWaitForPorts();
+    });
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(message).toMatch(/exited before/);
+    await eventually(() => expect(hooks(stub)).toContain("stop:3:exit"));
+    expect((await stub.getState())).toMatchObject({ status: "stopped_with_code", exitCode: 3 });
+  });
+
+  it("an abort signal cancels the wait promptly; the container keeps starting for the next caller", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.listenDelayMs = 300;
+    const result = await runInDurableObject(stub, async (instance) => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("client went away")), 30);
+      const t0 = Date.now();
+      const message = await instance
+        .startAndWaitForPorts({ cancellationOptions: { abort: controller.signal } })
+        .then(() => "started", (e: Error) => e.message);
+      return { message, elapsed: Date.now() - t0 };
+    });
+    expect(result.message).toMatch(/aborted: client went away/);
+    expect(result.elapsed).toBeLessThan(250);
+    expect(fake.running).toBe(true);
+    expect((await stub.getState()).status).toBe("running");
+    const res = await stub.fetch("http://x/");
+    expect(res.status).toBe(200);
+    expect(fake.starts).toHaveLength(1);
+  });
+
+  it("an already-aborted signal starts nothing", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    const message = await runInDurableObject(stub, (instance) =>
+      instance
+        .startAndWaitForPorts({ cancellationOptions: { abort: AbortSignal.abort(new Error("nope")) } })
+        .then(() => "started", (e: Error) => e.message),
+    );
+    expect(message).toMatch(/aborted/);
+    expect(fake.starts).toHaveLength(0);
+  });
+});
+
+describe("stopping", () => {
+  it("stop() sends SIGTERM; the exit sets the state and onStop runs exactly once", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await stub.startAndWaitForPorts();
+    await stub.stop();
+    expect(fake.signals).toEqual([15]);
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "stop:0:exit"]));
+    expect((await stub.getState()).status).toBe("stopped");
+  });
+
+  it("stop() with a named or numeric signal", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.exitCodeOnTerm = null; // ignores SIGTERM/SIGINT
+    await stub.startAndWaitForPorts();
+    await stub.stop("SIGINT");
+    await stub.stop(10);
+    expect(fake.running).toBe(true);
+    expect((await stub.getState()).status).toBe("stopping");
+    await stub.stop("SIGKILL");
+    expect(fake.signals).toEqual([2, 10, 9]);
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "stop:137:exit"]));
+    expect(await stub.getState()).toMatchObject({ status: "stopped_with_code", exitCode: 137 });
+    expect(await errorOf(stub, (i) => i.stop("SIGHUP"))).toMatch(/Invalid signal: "SIGHUP"/);
+  });
+
+  it("destroy() kills the container and resolves after onStop ran once", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await stub.startAndWaitForPorts();
+    await stub.destroy();
+    expect(fake.destroys).toBe(1);
+    expect(fake.running).toBe(false);
+    expect(hooks(stub)).toEqual(["start", "stop:137:exit"]);
+    await stub.destroy(); // nothing running: a no-op
+    expect(hooks(stub)).toEqual(["start", "stop:137:exit"]);
+  });
+
+  it("a runtime signal reports reason runtime_signal, once", async () => {
+    const stub = fresh(env.TEST);
+    await stub.startAndWaitForPorts();
+    await inObject(stub, (_i, inside) => inside.runtimeSignal(143));
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "stop:143:runtime_signal"]));
+    await stub.stop(); // must not produce a second onStop
+    await new Promise((r) => setTimeout(r, 20));
+    expect(hooks(stub)).toEqual(["start", "stop:143:runtime_signal"]);
+    expect(await stub.getState()).toMatchObject({ status: "stopped_with_code", exitCode: 143 });
+  });
+
+  it("a crash with an unclassified error still reports one stop and calls onError", async () => {
+    const stub = fresh(env.TEST);
+    await inObject(stub, (instance) => void (instance.swallowErrors = true));
+    await stub.startAndWaitForPorts();
+    await inObject(stub, (_i, inside) => inside.crash(new Error("kernel panic")));
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "error:kernel panic", "stop:1:exit"]));
+    expect((await stub.getState()).status).toBe("stopped");
+  });
+
+  it("the next request after an exit starts a fresh container", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await stub.fetch("http://x/");
+    await inObject(stub, (_i, inside) => inside.exit(1));
+    await eventually(() => expect(hooks(stub)).toContain("stop:1:exit"));
+    const res = await stub.fetch("http://x/");
+    expect(res.status).toBe(200);
+    expect(fake.starts).toHaveLength(2);
+    expect(hooks(stub)).toEqual(["start", "stop:1:exit", "start"]);
+  });
+});
+
+describe("restarts of the Durable Object", () => {
+  it("a container still running after eviction is adopted and its exit still reaches onStop once", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await (await stub.fetch("http://x/")).text(); // a body still streaming would hold eviction
+    await evictDurableObject(stub);
+    expect(fake.running).toBe(true);
+    const res = await stub.fetch("http://x/after");
+    expect(res.status).toBe(200);
+    expect(fake.starts).toHaveLength(1);
+    expect((await stub.getState()).status).toBe("healthy");
+    await inObject(stub, (_i, inside) => inside.exit(0));
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "stop:0:exit"]));
+  });
+
+  it("a container that ended while evicted is closed out once on restart", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await (await stub.fetch("http://x/")).text(); // a body still streaming would hold eviction
+    await evictDurableObject(stub);
+    // The evicted instance's monitor() is gone, as in the runtime; nobody watches this exit.
+    fake.adopt();
+    fake.exit(0);
+    expect((await stub.getState()).status).toBe("stopped");
+    expect(hooks(stub)).toEqual(["start", "stop:0:exit"]);
+  });
+
+  it("state written by the original library is read", async () => {
+    const stub = fresh(env.TEST);
+    await runInDurableObject(stub, async (_instance, state) => {
+      await state.storage.put("__CF_CONTAINER_STATE", { status: "stopped_with_code", exitCode: 7, lastChange: 1_700_000_000_000 });
+    });
+    await evictDurableObject(stub);
+    expect(await stub.getState()).toEqual({ status: "stopped_with_code", exitCode: 7, lastChange: 1_700_000_000_000 });
+  });
+
+  it("state is stored under __CF_CONTAINER_STATE in the original's shape", async () => {
+    const stub = fresh(env.TEST);
+    await stub.startAndWaitForPorts();
+    const stored = await runInDurableObject(stub, (_i, state) => state.storage.get("__CF_CONTAINER_STATE"));
+    expect(stored).toEqual({ status: "healthy", lastChange: expect.any(Number) });
+  });
+});
+
+describe("waitForPort()", () => {
+  it("returns the attempts it took once the port answers", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.listenDelayMs = { 9090: 100 };
+    await stub.start();
+    const attempts = await stub.waitForPort({ portToCheck: 9090, retries: 50, waitInterval: 20 });
+    expect(attempts).toBeGreaterThan(1);
+  });
+
+  it("throws after its retries and calls onError first", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.ports.delete(9090);
+    await stub.start();
+    const message = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      return instance.waitForPort({ portToCheck: 9090, retries: 3, waitInterval: 10 });
+    });
+    expect(message).toMatch(/Port 9090 was not ready in time/);
+    expect(hooks(stub).some((h) => h.startsWith("error:Port 9090"))).toBe(true);
+  });
+
+  it("fails fast when the container is not running", async () => {
+    const stub = fresh(env.TEST);
+    const message = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      return instance.waitForPort({ portToCheck: 8080, retries: 100, waitInterval: 100 });
+    });
+    expect(message).toMatch(/not running while waiting for port 8080/);
   });
 });

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { FALLBACK_PORT } from "../../src/constants";
+import { assertPort, resolvePortsToWait } from "../../src/ports";
+
+describe("assertPort", () => {
+  it.each([1, 80, 8080, 65535])("accepts %d", (port) => {
+    expect(() => assertPort(port)).not.toThrow();
+  });
+
+  const invalid: Array<[unknown, string]> = [
+    [0, "0"],
+    [-1, "-1"],
+    [65536, "65536"],
+    [80.5, "80.5"],
+    [Number.NaN, "NaN"],
+    [Number.POSITIVE_INFINITY, "Infinity"],
+    ["8080", '"8080"'],
+    [undefined, "undefined"],
+    [null, "null"],
+  ];
+
+  it.each(invalid)("rejects %j with a RangeError quoting it", (port, quoted) => {
+    expect(() => assertPort(port)).toThrow(RangeError);
+    expect(() => assertPort(port)).toThrow(`Invalid port: ${quoted}. Expected an integer from 1 to 65535.`);
+  });
+
+  it("names the setting in the message", () => {
+    expect(() => assertPort(0, "portToCheck")).toThrow(/^Invalid portToCheck: 0\..*1 to 65535/);
+  });
+});
+
+describe("resolvePortsToWait", () => {
+  type Args = Parameters<typeof resolvePortsToWait>;
+  const cases: Array<[string, Args, number[]]> = [
+    ["explicit number wins", [9000, [1, 2], 8080, FALLBACK_PORT], [9000]],
+    ["explicit array wins", [[9000, 9001], [1, 2], 8080, FALLBACK_PORT], [9000, 9001]],
+    ["requiredPorts when nothing explicit", [undefined, [8080, 9222], 3000, FALLBACK_PORT], [8080, 9222]],
+    ["empty requiredPorts falls through to defaultPort", [undefined, [], 3000, FALLBACK_PORT], [3000]],
+    ["defaultPort when no requiredPorts", [undefined, undefined, 3000, FALLBACK_PORT], [3000]],
+    ["fallback when nothing is configured", [undefined, undefined, undefined, FALLBACK_PORT], [33]],
+    ["duplicates in explicit ports removed, order kept", [[9000, 8080, 9000, 8080], undefined, undefined, 33], [9000, 8080]],
+    ["duplicates in requiredPorts removed", [undefined, [8080, 8080, 9222], undefined, 33], [8080, 9222]],
+  ];
+
+  it.each(cases)("%s", (_name, args, expected) => {
+    expect(resolvePortsToWait(...args)).toEqual(expected);
+  });
+
+  it("does not modify the arrays it is given", () => {
+    const explicit = [1, 1, 2];
+    const required = [3, 3];
+    resolvePortsToWait(explicit, undefined, undefined, 33);
+    resolvePortsToWait(undefined, required, undefined, 33);
+    expect(explicit).toEqual([1, 1, 2]);
+    expect(required).toEqual([3, 3]);
+  });
+
+  const invalid: Array<[string, Args]> = [
+    ["explicit 0", [0, undefined, undefined, 33]],
+    ["explicit array with 70000", [[8080, 70000], undefined, undefined, 33]],
+    ["requiredPorts with a fraction", [undefined, [8080, 1.5], undefined, 33]],
+    ["defaultPort -1", [undefined, undefined, -1, 33]],
+    ["fallback NaN", [undefined, undefined, undefined, Number.NaN]],
+  ];
+
+  it.each(invalid)("%s throws a RangeError", (_name, args) => {
+    expect(() => resolvePortsToWait(...args)).toThrow(RangeError);
+    expect(() => resolvePortsToWait(...args)).toThrow(/1 to 65535/);
+  });
+});
