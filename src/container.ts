@@ -356,7 +356,8 @@ export class Container<Env = unknown> extends DurableObject<Env> {
     this.#clock.fired();
     await this.#runDueSchedules();
     if (this.#runtime.running) {
-      if (this.#activity.deadline === undefined) this.#activity.renew();
+      // Unknown deadline (restarted object) or work in flight: a fresh window.
+      if (this.#activity.deadline === undefined || this.#activity.inflight > 0) this.#activity.renew();
       else if (this.#activity.isExpired()) {
         const keepAlive = await this.onActivityExpired();
         if (keepAlive === true || this.#runtime.running) this.#activity.renew();

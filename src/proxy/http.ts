@@ -63,9 +63,14 @@ export async function proxyHttp(port: RuntimeTcpPort, request: Request, activity
     return response;
   }
   const { readable, writable } = passThrough(response.headers.get("content-length"));
-  // Both outcomes end the activity; the rejection is consumed here, so a
-  // client that disconnects mid-body never surfaces as an unhandled rejection.
-  response.body.pipeTo(writable).then(end, end);
+  // A native pipe: bytes move without passing through JavaScript. Both
+  // outcomes end the activity and the rejection is consumed here, so a client
+  // that disconnects mid-body never surfaces as an unhandled rejection.
+  response.body.pipeTo(writable).then(end, (error: unknown) => {
+    end();
+    // If the pipe could not even begin, the client must not wait forever.
+    writable.abort(error).catch(() => {});
+  });
   return new Response(readable, response);
 }
 

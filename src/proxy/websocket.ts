@@ -27,8 +27,12 @@ export async function proxyWebSocket(port: RuntimeTcpPort, request: Request, act
     return upstream;
   }
   const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-  container.accept();
-  server.accept();
+  for (const socket of [container, server]) {
+    socket.accept();
+    // Newer compatibility dates deliver binary messages as Blob unless asked
+    // otherwise; ArrayBuffers can be forwarded synchronously, in order.
+    if ("binaryType" in socket) (socket as { binaryType: string }).binaryType = "arraybuffer";
+  }
   let open = true;
   const finish = () => {
     if (!open) return;
@@ -41,15 +45,29 @@ export async function proxyWebSocket(port: RuntimeTcpPort, request: Request, act
 }
 
 function relay(from: WebSocket, to: WebSocket, activity: ActivityTracker, finish: () => void): void {
-  from.addEventListener("message", (event) => {
-    activity.renew();
+  // Messages that must wait (a Blob being read) hold back the ones after them.
+  let queue: Promise<void> | undefined;
+  const forward = (data: string | ArrayBuffer) => {
     try {
-      to.send(event.data as string | ArrayBuffer);
+      to.send(data);
     } catch {
       closeQuietly(from, 1011, "Failed to forward message");
       closeQuietly(to, 1011, "Failed to forward message");
       finish();
     }
+  };
+  from.addEventListener("message", (event) => {
+    activity.renew();
+    const data = event.data as string | ArrayBuffer | Blob;
+    if (!queue && !(data instanceof Blob)) return forward(data);
+    const previous = queue ?? Promise.resolve();
+    const current: Promise<void> = previous
+      .then(() => (data instanceof Blob ? data.arrayBuffer() : data))
+      .then(forward, () => closeQuietly(to, 1011, "Failed to read message"))
+      .finally(() => {
+        if (queue === current) queue = undefined;
+      });
+    queue = current;
   });
   from.addEventListener("close", (event) => {
     closeQuietly(to, event.code, event.reason);

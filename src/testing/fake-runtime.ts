@@ -199,12 +199,22 @@ export class FakeContainer implements ContainerRuntime {
     this.requests.push({ port, method: request.method, url: request.url });
     const response = await handler(request);
     if (!process.alive) throw new Error("Network connection lost.");
-    return response;
+    return asNetworkResponse(response);
   }
 
   #listenDelay(port: number): number {
     return typeof this.listenDelayMs === "number" ? this.listenDelayMs : (this.listenDelayMs[port] ?? 0);
   }
+}
+
+/**
+ * A body read from a real port is a network stream. A handler's body may be an
+ * in-isolate identity stream, which workerd cannot pipe into another identity
+ * stream; re-wrapping it makes it behave like the network stream it stands for.
+ */
+function asNetworkResponse(response: Response): Response {
+  if (response.body === null || response.webSocket) return response;
+  return new Response(response.body.pipeThrough(new TransformStream()), response);
 }
 
 function exitError(code: number): Error {
