@@ -47,13 +47,13 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 2_0
  */
 export function inObject<R>(
   stub: AnyStub,
-  fn: (instance: any, fake: FakeContainer) => R | Promise<R>,
+  fn: (instance: any, fake: FakeContainer, state: DurableObjectState) => R | Promise<R>,
 ): Promise<R> {
   const run = runInDurableObject as unknown as (
     stub: unknown,
     callback: (instance: unknown, state: DurableObjectState) => unknown,
   ) => Promise<unknown>;
-  return run(stub, (instance, state) => fn(instance, state.container as unknown as FakeContainer)) as Promise<R>;
+  return run(stub, (instance, state) => fn(instance, state.container as unknown as FakeContainer, state)) as Promise<R>;
 }
 
 /**
@@ -71,4 +71,9 @@ export function errorOf(
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     ),
   );
+}
+
+/** The time the object's alarm is armed for, or null. */
+export function alarmOf(stub: AnyStub): Promise<number | null> {
+  return inObject(stub, (_instance, _fake, state) => state.storage.getAlarm());
 }

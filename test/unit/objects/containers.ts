@@ -8,6 +8,8 @@ import { echoServer, namedServer } from "./servers";
 
 /** Hook calls per Durable Object id; module-level so they survive evictions. */
 export const hookLog = new Map<string, string[]>();
+/** Alarm runs per Durable Object id. */
+export const alarmRuns = new Map<string, number>();
 
 function record(id: DurableObjectId, entry: string): void {
   const key = id.toString();
@@ -52,6 +54,13 @@ export class TestContainer extends Container<Env> {
     if (this.expiryMode === "keep") return;
     if (this.expiryMode === "return-true") return true;
     return super.onActivityExpired();
+  }
+
+  /** Counts runs, then lets the class do its work (an override must call super). */
+  override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+    const key = this.ctx.id.toString();
+    alarmRuns.set(key, (alarmRuns.get(key) ?? 0) + 1);
+    await super.alarm(info);
   }
 
   /** A schedulable method. */

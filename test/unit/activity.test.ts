@@ -1,0 +1,161 @@
+import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ActivityTracker } from "../../src/activity";
+import { alarmOf, eventually, fakeOf, fresh, hooks, inObject } from "./helpers";
+import { alarmRuns } from "./objects/containers";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("ActivityTracker", () => {
+  it("renews from the clock, counts work in flight, and expires only when idle past the deadline", () => {
+    let now = 1_000;
+    const tracker = new ActivityTracker(() => 500, () => now);
+    expect(tracker.isExpired()).toBe(false); // no deadline yet
+    expect(tracker.renew()).toBe(1_500);
+    now = 1_499;
+    expect(tracker.isExpired()).toBe(false);
+    now = 1_500;
+    expect(tracker.isExpired()).toBe(true);
+    const end = tracker.begin();
+    expect(tracker.inflight).toBe(1);
+    now = 10_000;
+    expect(tracker.isExpired()).toBe(false); // busy
+    end();
+    end(); // ending twice is harmless
+    expect(tracker.inflight).toBe(0);
+    expect(tracker.deadline).toBe(10_500); // idleness counts from the end of the work
+    tracker.clear();
+    expect(tracker.deadline).toBeUndefined();
+    tracker.restore(42);
+    expect(tracker.deadline).toBe(42);
+    tracker.restore(43); // a known deadline is not replaced
+    expect(tracker.deadline).toBe(42);
+  });
+});
+
+describe("the sleepAfter alarm", () => {
+  it("class-field sleepAfter (\"2h\") holds from the very first alarm", async () => {
+    const stub = fresh(env.FIELDS);
+    const before = Date.now();
+    await stub.startAndWaitForPorts();
+    const alarm = await alarmOf(stub);
+    expect(alarm).not.toBeNull();
+    expect(alarm! - before).toBeGreaterThanOrEqual(2 * 3_600_000 - 1_000);
+    expect(alarm! - before).toBeLessThanOrEqual(2 * 3_600_000 + 5_000);
+  });
+
+  it("constructor-option sleepAfter (30 s) is used when no field overrides it", async () => {
+    const stub = fresh(env.OPTIONS);
+    const before = Date.now();
+    await stub.startAndWaitForPorts();
+    const alarm = await alarmOf(stub);
+    expect(alarm! - before).toBeGreaterThanOrEqual(29_000);
+    expect(alarm! - before).toBeLessThanOrEqual(35_000);
+  });
+
+  it("requests do not re-arm the alarm; it is moved only when it fires", async () => {
+    const stub = fresh(env.TEST); // sleepAfter 10 s
+    await stub.fetch("http://x/").then((r) => r.text());
+    const armed = await alarmOf(stub);
+    await sleep(20);
+    for (let i = 0; i < 30; i++) await stub.fetch(`http://x/${i}`).then((r) => r.text());
+    expect(await alarmOf(stub)).toBe(armed);
+    // When it fires, the container was active: no expiry, and it re-arms to the new deadline.
+    expect(await runDurableObjectAlarm(stub as never)).toBe(true);
+    expect(hooks(stub)).not.toContain("expired");
+    expect(await alarmOf(stub)).toBeGreaterThan(armed!);
+  });
+
+  it("under steady traffic there is at most one alarm per sleepAfter window", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => void (instance.sleepAfter = 0.3));
+    await stub.fetch("http://x/").then((r) => r.text());
+    const t0 = Date.now();
+    let requests = 0;
+    while (Date.now() - t0 < 1_500) {
+      await stub.fetch("http://x/").then((r) => r.text());
+      requests++;
+      await sleep(20);
+    }
+    const windows = Math.ceil((Date.now() - t0) / 300);
+    const runs = alarmRuns.get(stub.id.toString()) ?? 0;
+    expect(requests).toBeGreaterThan(windows * 2);
+    expect(runs).toBeLessThanOrEqual(windows + 1);
+    expect(fake.running).toBe(true);
+    expect(hooks(stub)).not.toContain("expired");
+  });
+
+  it("idle past sleepAfter: onActivityExpired runs and the default stops the container (SIGTERM)", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
+    await stub.fetch("http://x/").then((r) => r.text());
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "expired", "stop:0:exit"]), 3_000);
+    expect(fake.signals).toEqual([15]);
+    // Stopped and no schedules: nothing left to wake up for.
+    await eventually(async () => expect(await alarmOf(stub)).toBeNull());
+  });
+
+  it("an override that does not stop the container fires again at the next expiry", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => {
+      instance.sleepAfter = 0.1;
+      instance.expiryMode = "keep";
+    });
+    await stub.fetch("http://x/").then((r) => r.text());
+    await eventually(() => expect(hooks(stub).filter((h) => h === "expired").length).toBeGreaterThanOrEqual(2), 3_000);
+    expect(fake.running).toBe(true);
+    expect(fake.signals).toEqual([]);
+  });
+
+  it("returning true keeps the container alive as well", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => {
+      instance.sleepAfter = 0.1;
+      instance.expiryMode = "return-true";
+    });
+    await stub.fetch("http://x/").then((r) => r.text());
+    await eventually(() => expect(hooks(stub).filter((h) => h === "expired").length).toBeGreaterThanOrEqual(2), 3_000);
+    expect(fake.running).toBe(true);
+  });
+
+  it("renewActivityTimeout() postpones the expiry", async () => {
+    const stub = fresh(env.TEST);
+    await inObject(stub, (instance) => void (instance.sleepAfter = 0.3));
+    await stub.fetch("http://x/").then((r) => r.text());
+    for (let i = 0; i < 6; i++) {
+      await sleep(100);
+      await inObject(stub, (instance) => instance.renewActivityTimeout());
+    }
+    expect(hooks(stub)).not.toContain("expired");
+    await eventually(() => expect(hooks(stub)).toContain("expired"), 3_000);
+  });
+
+  it("the idle deadline survives an eviction", async () => {
+    const stub = fresh(env.TEST); // sleepAfter 10 s
+    const fake = await fakeOf(stub);
+    await stub.fetch("http://x/").then((r) => r.text());
+    const armed = await alarmOf(stub);
+    const stored = await inObject(stub, (_i, _f, state) => state.storage.get<number>("__CF_CONTAINER_ACTIVITY_DEADLINE"));
+    expect(stored).toBe(armed);
+    await evictDurableObject(stub as never);
+    // Firing early (before the deadline) must not stop a container whose deadline is still ahead.
+    expect(await runDurableObjectAlarm(stub as never)).toBe(true);
+    expect(hooks(stub)).not.toContain("expired");
+    expect(fake.running).toBe(true);
+    expect(await alarmOf(stub)).toBe(armed);
+  });
+
+  it("scheduleNextAlarm(ms) makes the alarm fire within ms", async () => {
+    const stub = fresh(env.TEST);
+    const before = Date.now();
+    await inObject(stub, (instance) => instance.scheduleNextAlarm(50_000));
+    const alarm = await alarmOf(stub);
+    expect(alarm! - before).toBeLessThanOrEqual(51_000);
+    await inObject(stub, (instance) => instance.scheduleNextAlarm());
+    expect((await alarmOf(stub))! - before).toBeLessThanOrEqual(2_000);
+  });
+});
