@@ -72,7 +72,7 @@ const MISSING_SQL_MESSAGE =
  * };
  * ```
  */
-export class Container<Env = unknown> extends DurableObject<Env> {
+export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   // --- Configuration (override as class fields) ---------------------------------
 
   /** Port that `fetch` and `containerFetch` target when none is given. */
@@ -475,7 +475,7 @@ function sqlOf(ctx: DurableObjectState): SqlStorage {
   throw new Error(MISSING_SQL_MESSAGE);
 }
 
-function applyOptions(container: Container<unknown>, options: ContainerOptions): void {
+function applyOptions<E>(container: Container<E>, options: ContainerOptions): void {
   if (options.defaultPort !== undefined) container.defaultPort = options.defaultPort;
   if (options.sleepAfter !== undefined) {
     parseDuration(options.sleepAfter, "sleepAfter");
