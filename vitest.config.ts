@@ -5,6 +5,8 @@ export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.test.jsonc" } })],
   test: {
     include: ["test/unit/**/*.test.ts"],
+    // The JSON report feeds scripts/test-summary.mjs (the closing "N passed, N failed" line).
+    reporters: ["default", ["json", { outputFile: "coverage/unit-results.json" }]],
     coverage: {
       provider: "istanbul",
       include: ["src/**/*.ts"],
