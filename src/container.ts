@@ -17,7 +17,7 @@ import {
   TARGET_PORT_HEADER,
 } from "./constants";
 import { parseDuration } from "./duration";
-import { startFailureToHttpError } from "./errors";
+import { describeValue, startFailureToHttpError } from "./errors";
 import { Lifecycle } from "./lifecycle/lifecycle";
 import { normaliseStartArgs, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
@@ -500,10 +500,4 @@ function assertSerialisable(payload: unknown): void {
   } catch (error) {
     throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
   }
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value instanceof Date) return `Date(${value.toString()})`;
-  return `${typeof value} ${String(value)}`;
 }

@@ -4,6 +4,8 @@
  * string such as `"30s"`, `"5m"`, `"1h"` (a bare number string means seconds).
  */
 
+import { describeValue } from "./errors";
+
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i;
 
@@ -26,7 +28,7 @@ export function parseDuration(value: string | number, what = "duration"): number
     return Math.round(value * 1_000);
   }
   if (typeof value !== "string") {
-    throw new TypeError(`Invalid ${what}: ${describe(value)}. Expected ${ACCEPTED_DURATIONS}.`);
+    throw new TypeError(`Invalid ${what}: ${describeValue(value)}. Expected ${ACCEPTED_DURATIONS}.`);
   }
   const match = DURATION_PATTERN.exec(value);
   if (!match) {
@@ -34,12 +36,4 @@ export function parseDuration(value: string | number, what = "duration"): number
   }
   const unit = (match[2] ?? "s").toLowerCase() as keyof typeof UNIT_MS;
   return Math.round(Number(match[1]) * UNIT_MS[unit]);
-}
-
-function describe(value: unknown): string {
-  try {
-    return `${typeof value} ${JSON.stringify(value)}`;
-  } catch {
-    return typeof value;
-  }
 }

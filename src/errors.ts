@@ -76,6 +76,20 @@ export function classifyRuntimeError(error: unknown): RuntimeFailure {
   return { kind: "unknown" };
 }
 
+/** A short, quoted description of a value for error messages ("what was given"). */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Date) return `Date(${value.toString()})`;
+  if (typeof value === "object" && value !== null) {
+    try {
+      return `${Array.isArray(value) ? "array" : "object"} ${JSON.stringify(value)}`;
+    } catch {
+      return "object";
+    }
+  }
+  return `${typeof value} ${String(value)}`;
+}
+
 /** The message of any thrown value. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -45,19 +45,32 @@ export function isWebSocketUpgrade(request: Request): boolean {
 }
 
 /**
+ * Send `request` to the container, counting it as activity. On success the
+ * caller gets `end`, to call when the exchange is over; a connection failure
+ * comes back as a 500 response with the activity already ended.
+ */
+export async function sendUpstream(
+  port: RuntimeTcpPort,
+  request: Request,
+  activity: ActivityTracker,
+): Promise<{ response: Response; end?: () => void }> {
+  const end = activity.begin();
+  try {
+    return { response: await port.fetch(request), end };
+  } catch (error) {
+    end();
+    return { response: proxyErrorResponse(error) };
+  }
+}
+
+/**
  * Send `request` to the container and stream the answer back. The request
  * counts as activity until the response body has been fully read or cancelled.
  * Connection failures become 500 responses.
  */
 export async function proxyHttp(port: RuntimeTcpPort, request: Request, activity: ActivityTracker): Promise<Response> {
-  const end = activity.begin();
-  let response: Response;
-  try {
-    response = await port.fetch(request);
-  } catch (error) {
-    end();
-    return proxyErrorResponse(error);
-  }
+  const { response, end } = await sendUpstream(port, request, activity);
+  if (!end) return response;
   if (response.body === null || response.webSocket) {
     end();
     return response;

@@ -8,18 +8,12 @@
 
 import type { ActivityTracker } from "../activity";
 import type { RuntimeTcpPort } from "../runtime";
-import { proxyErrorResponse } from "./http";
+import { sendUpstream } from "./http";
 
 /** Open a WebSocket to the container and return the client's end. */
 export async function proxyWebSocket(port: RuntimeTcpPort, request: Request, activity: ActivityTracker): Promise<Response> {
-  const end = activity.begin();
-  let upstream: Response;
-  try {
-    upstream = await port.fetch(request);
-  } catch (error) {
-    end();
-    return proxyErrorResponse(error);
-  }
+  const { response: upstream, end } = await sendUpstream(port, request, activity);
+  if (!end) return upstream;
   const container = upstream.webSocket;
   if (!container) {
     // The container answered without upgrading: hand its answer back as is.

@@ -7,13 +7,7 @@ import type {
 } from "./objects/containers";
 
 declare global {
-  interface Env {
-    TEST: DurableObjectNamespace<TestContainer>;
-    FIELDS: DurableObjectNamespace<FieldContainer>;
-    OPTIONS: DurableObjectNamespace<OptionsContainer>;
-    PORTLESS: DurableObjectNamespace<PortlessContainer>;
-    UNCONFIGURED: DurableObjectNamespace<UnconfiguredContainer>;
-  }
+  interface Env extends Cloudflare.Env {}
   namespace Cloudflare {
     interface Env {
       TEST: DurableObjectNamespace<TestContainer>;
