@@ -27,6 +27,10 @@ import { targetPort } from "./proxy/target-port";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
 import { ScheduleStore } from "./schedules";
+import { OutboundConfigStore } from "./outbound/config";
+import { OutboundController } from "./outbound/controller";
+import { registerContainerClass, staticOutboundConfig, type OutboundStatics } from "./outbound/registry";
+import type { AnyOutboundHandler, OutboundByHostOverrideInput, OutboundParamsArg } from "./outbound/types";
 import type {
   CancellationOptions,
   ContainerOptions,
@@ -106,6 +110,19 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    */
   manualStart?: boolean;
 
+  // --- Outbound interception (static; override on the subclass) ---------------------
+
+  /** Catch-all handler for the container's outbound requests. */
+  static outbound?: AnyOutboundHandler;
+  /** Alias of {@link Container.outbound}. */
+  static outboundProxy?: AnyOutboundHandler;
+  /** Handlers by host (`"api.example.com"`, `"*.example.com"`, `"10.0.0.1:8080"`). */
+  static outboundByHost?: Record<string, AnyOutboundHandler>;
+  /** Named handlers that the runtime setters (`setOutboundHandler`…) refer to. */
+  static outboundHandlers?: Record<string, AnyOutboundHandler | undefined>;
+  /** Alias of {@link Container.outboundHandlers}. */
+  static outboundProxies?: Record<string, AnyOutboundHandler | undefined>;
+
   // --- Internals -----------------------------------------------------------------
 
   readonly #runtime: ContainerRuntime;
@@ -114,6 +131,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   readonly #clock: AlarmClock;
   readonly #schedules: ScheduleStore;
   readonly #lifecycle: Lifecycle;
+  readonly #outboundConfig: OutboundConfigStore;
+  readonly #outbound: OutboundController;
 
   /**
    * @param ctx the Durable Object state; `ctx.container` must be configured
@@ -131,6 +150,19 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#activity = new ActivityTracker(() => parseDuration(this.sleepAfter, "sleepAfter"));
     this.#clock = new AlarmClock(ctx.storage);
     this.#schedules = new ScheduleStore(sqlOf(ctx));
+    registerContainerClass(new.target as unknown as OutboundStatics & { name: string });
+    this.#outboundConfig = new OutboundConfigStore(ctx.storage);
+    this.#outbound = new OutboundController({
+      runtime,
+      config: this.#outboundConfig,
+      ctx,
+      className: () => this.constructor.name,
+      staticConfig: () => staticOutboundConfig(this.constructor as OutboundStatics),
+      allowedHostsField: () => this.allowedHosts,
+      deniedHostsField: () => this.deniedHosts,
+      interceptHttps: () => this.interceptHttps,
+      enableInternetField: () => this.enableInternet,
+    });
     this.#lifecycle = new Lifecycle({
       runtime,
       state: this.#state,
@@ -143,6 +175,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         labels: this.labels,
       }),
       pingUrl: () => `http://${this.pingEndpoint}`,
+      beforeStart: (options) => this.#outbound.apply(options.enableInternet),
       armIdleTimer: () => this.#armIdleTimer(),
       blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
       onStart: () => this.onStart(),
@@ -418,12 +451,73 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#schedules.deleteByCallback(callbackName);
   }
 
+  // --- Outbound interception (runtime; persisted) ---------------------------------------
+
+  /**
+   * Send every outbound request not handled per host to the named handler of
+   * `static outboundHandlers`, with `params`.
+   * @throws {Error} when no handler has that name (the message lists the known ones)
+   */
+  setOutboundHandler<Params = unknown>(methodName: string, ...paramsArg: OutboundParamsArg<Params>): Promise<void> {
+    return this.#outbound.setOutboundHandler(methodName, paramsArg[0]);
+  }
+
+  /** Send outbound requests for `hostname` to the named handler, with `params`. */
+  setOutboundByHost<Params = unknown>(hostname: string, methodName: string, ...paramsArg: OutboundParamsArg<Params>): Promise<void> {
+    return this.#outbound.setOutboundByHost(hostname, methodName, paramsArg[0]);
+  }
+
+  /** Several {@link setOutboundByHost} at once: `{ host: "method" | { method, params } }`. */
+  setOutboundByHosts<Params = unknown>(handlers: OutboundByHostOverrideInput<Params>): Promise<void> {
+    return this.#outbound.setOutboundByHosts(handlers as OutboundByHostOverrideInput<unknown>);
+  }
+
+  /** Remove a runtime per-host handler; the static one (if any) applies again. */
+  removeOutboundByHost(hostname: string): Promise<void> {
+    return this.#outbound.removeOutboundByHost(hostname);
+  }
+
+  /** Replace the allow-list. Allowed hosts reach the internet even with `enableInternet` false. */
+  setAllowedHosts(hosts: string[]): Promise<void> {
+    return this.#outbound.setAllowedHosts(hosts);
+  }
+
+  /** Replace the deny-list. Denied hosts are blocked whatever else is configured. */
+  setDeniedHosts(hosts: string[]): Promise<void> {
+    return this.#outbound.setDeniedHosts(hosts);
+  }
+
+  /** Add one host to the allow-list. */
+  allowHost(hostname: string): Promise<void> {
+    return this.#outbound.allowHost(hostname);
+  }
+
+  /** Add one host to the deny-list. */
+  denyHost(hostname: string): Promise<void> {
+    return this.#outbound.denyHost(hostname);
+  }
+
+  /** Remove one host from the allow-list (an empty allow-list still blocks everything). */
+  removeAllowedHost(hostname: string): Promise<void> {
+    return this.#outbound.removeAllowedHost(hostname);
+  }
+
+  /** Remove one host from the deny-list. */
+  removeDeniedHost(hostname: string): Promise<void> {
+    return this.#outbound.removeDeniedHost(hostname);
+  }
+
   // --- Internals -----------------------------------------------------------------------
 
   async #restore(): Promise<void> {
     await this.#clock.load();
+    await this.#outboundConfig.load();
     this.#activity.restore(await this.ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY));
     await this.#lifecycle.restore();
+    if (this.#runtime.running) {
+      // A container that outlived the previous instance keeps its outbound rules.
+      await this.#outbound.apply().catch((error: unknown) => this.onError(error));
+    }
   }
 
   #validateConfig(): void {

@@ -6,6 +6,15 @@
 
 export { Container } from "./container";
 export { getContainer, getRandom, loadBalance, switchPort } from "./helpers";
+export { ContainerProxy } from "./outbound/proxy";
+export { outboundParams } from "./outbound/types";
+export type {
+  OutboundHandler,
+  OutboundHandlerContext,
+  OutboundHandlerParams,
+  OutboundHandlerParamsOf,
+  OutboundHandlers,
+} from "./outbound/types";
 export type {
   CancellationOptions,
   ContainerEventHandler,

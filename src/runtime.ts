@@ -32,4 +32,10 @@ export interface ContainerRuntime {
   signal(signo: number): void;
   /** A TCP port of the container. */
   getTcpPort(port: number): RuntimeTcpPort;
+  /** Send the container's outbound HTTP to `host` through `fetcher`. */
+  interceptOutboundHttp?(host: string, fetcher: Fetcher): Promise<void>;
+  /** Send all of the container's outbound HTTP through `fetcher`. */
+  interceptAllOutboundHttp?(fetcher: Fetcher): Promise<void>;
+  /** Send the container's outbound HTTPS to `host` (`"*"`: all) through `fetcher` (newer runtimes). */
+  interceptOutboundHttps?(host: string, fetcher: Fetcher): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { SIGNAL_NUMBERS } from "../constants";
 import { ContainerAbortedError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
 import { abortError, pollUntilReady, type ProbeResult } from "../ports";
-import type { ContainerRuntime } from "../runtime";
+import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
 import type { ContainerStartConfigOptions, Signal, SignalInteger, StopParams } from "../types";
 import type { StateStore } from "./state";
 import { watchExit, type ExitOutcome } from "./monitor";
@@ -23,6 +23,8 @@ export interface LifecycleHost {
   /** Throws a clear error when the subclass configuration is invalid. */
   validateConfig(): void;
   startDefaults(): StartDefaults;
+  /** Work that must precede each start (outbound interception). */
+  beforeStart(options: RuntimeStartOptions): Promise<void>;
   /** URL probed for readiness (`http://` + `pingEndpoint`). */
   pingUrl(): string;
   /** Make sure the alarm fires by the idle deadline. */
@@ -202,7 +204,9 @@ export class Lifecycle {
     } else {
       try {
         this.#host.validateConfig();
-        runtime.start(runtimeStartOptions(this.#host.startDefaults(), startOptions));
+        const options = runtimeStartOptions(this.#host.startDefaults(), startOptions);
+        await this.#host.beforeStart(options);
+        if (!runtime.running) runtime.start(options);
       } catch (error) {
         if (!runtime.running) {
           await this.#reportError(error);

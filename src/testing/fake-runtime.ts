@@ -78,6 +78,30 @@ export class FakeContainer implements ContainerRuntime {
   destroys = 0;
   /** Requests that reached a listening port (probes included). */
   readonly requests: FakeRequestRecord[] = [];
+  /** Outbound interception registered by the library. */
+  readonly intercepts = {
+    /** `interceptOutboundHttp(host, fetcher)`, by host. */
+    http: new Map<string, Fetcher>(),
+    /** `interceptAllOutboundHttp(fetcher)`, the last one. */
+    all: undefined as Fetcher | undefined,
+    /** `interceptOutboundHttps(host, fetcher)`, by host (`"*"`: all). */
+    https: new Map<string, Fetcher>(),
+    /** How many registrations were made, all kinds together. */
+    count: 0,
+  };
+  /**
+   * Answers outbound requests that nothing intercepts when the process may
+   * reach the internet. The default echoes `internet:<url>`.
+   */
+  internet: (request: Request) => Response | Promise<Response> = (request) => new Response(`internet:${request.url}`);
+  /**
+   * HTTPS interception, present on newer runtimes; set to `undefined` to
+   * play an older runtime that lacks it.
+   */
+  interceptOutboundHttps?: (host: string, fetcher: Fetcher) => Promise<void> = async (host, fetcher) => {
+    this.intercepts.https.set(host, fetcher);
+    this.intercepts.count++;
+  };
 
   #process: FakeProcess | undefined;
   #waiters: MonitorWaiter[] = [];
@@ -140,7 +164,38 @@ export class FakeContainer implements ContainerRuntime {
     return { fetch: (input, init) => this.#fetch(port, input, init) };
   }
 
+  async interceptOutboundHttp(host: string, fetcher: Fetcher): Promise<void> {
+    this.intercepts.http.set(host, fetcher);
+    this.intercepts.count++;
+  }
+
+  async interceptAllOutboundHttp(fetcher: Fetcher): Promise<void> {
+    this.intercepts.all = fetcher;
+    this.intercepts.count++;
+  }
+
   // --- Test controls --------------------------------------------------------------
+
+  /**
+   * Play the container's side of an outbound request: it goes to the fetcher
+   * registered for its host (or for all traffic), else to {@link internet}
+   * when the process may reach it, else it fails as a connection error.
+   * Call it inside the object (`runInDurableObject`).
+   */
+  async outbound(input: string | URL, init?: RequestInit): Promise<Response> {
+    if (!this.running) throw new Error("outbound(): the container is not running");
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const fetcher =
+      url.protocol === "https:"
+        ? (this.intercepts.https.get(url.hostname) ?? this.intercepts.https.get("*"))
+        : (this.intercepts.http.get(url.hostname) ?? this.intercepts.all);
+    if (fetcher) return fetcher.fetch(request);
+    if (this.#process!.options.enableInternet === false) {
+      throw new Error(`connect(): network is unreachable for ${url.host} (internet disabled)`);
+    }
+    return this.internet(request);
+  }
 
   /** The current process ends with `code` (0 resolves `monitor()`, others reject it). */
   exit(code = 0): void {

@@ -5,6 +5,14 @@ import type {
   TestContainer,
   UnconfiguredContainer,
 } from "./objects/containers";
+import type {
+  AllowListContainer,
+  EgressContainer,
+  HttpsContainer,
+  NamedOnlyContainer,
+  NoProxyExportContainer,
+} from "./objects/egress";
+import type { AssignedEgressContainer } from "./objects/egress-assigned.js";
 
 declare global {
   interface Env extends Cloudflare.Env {}
@@ -15,6 +23,12 @@ declare global {
       OPTIONS: DurableObjectNamespace<OptionsContainer>;
       PORTLESS: DurableObjectNamespace<PortlessContainer>;
       UNCONFIGURED: DurableObjectNamespace<UnconfiguredContainer>;
+      EGRESS: DurableObjectNamespace<EgressContainer>;
+      NAMED: DurableObjectNamespace<NamedOnlyContainer>;
+      ALLOWLIST: DurableObjectNamespace<AllowListContainer>;
+      HTTPS: DurableObjectNamespace<HttpsContainer>;
+      NOPROXY: DurableObjectNamespace<NoProxyExportContainer>;
+      ASSIGNED: DurableObjectNamespace<AssignedEgressContainer>;
     }
   }
 }

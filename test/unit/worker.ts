@@ -1,6 +1,16 @@
 // Entry point of the unit-test Worker: exports the fixture Durable Objects.
 export { FieldContainer, OptionsContainer, PortlessContainer, TestContainer, UnconfiguredContainer } from "./objects/containers";
 
+export {
+  AllowListContainer,
+  EgressContainer,
+  HttpsContainer,
+  NamedOnlyContainer,
+  NoProxyExportContainer,
+} from "./objects/egress";
+export { AssignedEgressContainer } from "./objects/egress-assigned.js";
+export { ContainerProxy } from "../../src";
+
 export default {
   fetch(): Response {
     return new Response("workerd-containers unit-test worker");

@@ -1,0 +1,2 @@
+import type { Container } from "../../../src";
+export declare class AssignedEgressContainer extends Container {}
