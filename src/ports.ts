@@ -28,7 +28,10 @@ export function resolvePortsToWait(
   fallback: number,
 ): number[] {
   let ports: number[];
-  if (explicit !== undefined) ports = Array.isArray(explicit) ? explicit : [explicit];
+  // An explicit empty list names no port: fall back as if none was given.
+  if (explicit !== undefined && !(Array.isArray(explicit) && explicit.length === 0)) {
+    ports = Array.isArray(explicit) ? explicit : [explicit];
+  }
   else if (requiredPorts && requiredPorts.length > 0) ports = requiredPorts;
   else if (defaultPort !== undefined) ports = [defaultPort];
   else ports = [fallback];

@@ -152,7 +152,9 @@ export class Lifecycle {
     const run = (this.#run ??= this.#watch());
     await state.set("stopping");
     await runtime.destroy();
-    await run.done;
+    // The exit follows the kill at once; the bound only guards against a
+    // runtime whose monitor() never settles.
+    await Promise.race([run.done, new Promise((resolve) => setTimeout(resolve, DESTROY_EXIT_WAIT_MS))]);
   }
 
   /**
@@ -322,6 +324,9 @@ export class Lifecycle {
     }
   }
 }
+
+/** Longest `destroy()` waits for the exit to be handled after the kill. */
+const DESTROY_EXIT_WAIT_MS = 10_000;
 
 /** Sentinel thrown by a `giveUp` callback to end a poll successfully. */
 const STOP_POLLING = new Error("stop polling");
