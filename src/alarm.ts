@@ -5,6 +5,8 @@
  * earlier one is needed; the alarm handler re-arms for whatever comes next.
  */
 
+import type { ActivityTracker } from "./activity";
+
 /** What the next alarm is for. */
 export interface AlarmInputs {
   /** Idle deadline of a running container (ms), if any. */
@@ -69,4 +71,39 @@ export class AlarmClock {
   fired(): void {
     this.#armedAt = null;
   }
+}
+
+/** What one alarm run needs from its Container. */
+export interface AlarmCycleHost {
+  readonly clock: AlarmClock;
+  readonly activity: ActivityTracker;
+  isRunning(): boolean;
+  runDueSchedules(): Promise<void>;
+  /** Soonest pending schedule still in the future (ms). */
+  nextScheduleMs(): number | undefined;
+  onActivityExpired(): Promise<void | boolean>;
+  /** Persist the idle deadline the alarm is armed for. */
+  persistDeadline(deadline: number): Promise<void>;
+}
+
+/**
+ * One alarm: run due schedules, check the idle deadline (calling
+ * `onActivityExpired` when it passed with nothing in flight), then arm the
+ * alarm for whatever comes next, or clear it.
+ */
+export async function runAlarmCycle(host: AlarmCycleHost): Promise<void> {
+  const { clock, activity } = host;
+  clock.fired();
+  await host.runDueSchedules();
+  if (host.isRunning()) {
+    // Unknown deadline (restarted object) or work in flight: a fresh window.
+    if (activity.deadline === undefined || activity.inflight > 0) activity.renew();
+    else if (activity.isExpired()) {
+      const keepAlive = await host.onActivityExpired();
+      if (keepAlive === true || host.isRunning()) activity.renew();
+    }
+  }
+  const idleDeadline = host.isRunning() ? activity.deadline : undefined;
+  await clock.reset(nextAlarmTime({ idleDeadline, nextSchedule: host.nextScheduleMs() }));
+  if (idleDeadline !== undefined) await host.persistDeadline(idleDeadline);
 }

@@ -7,7 +7,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { ActivityTracker } from "./activity";
-import { AlarmClock, nextAlarmTime } from "./alarm";
+import { AlarmClock, runAlarmCycle } from "./alarm";
 import {
   ACTIVITY_DEADLINE_KEY,
   DEFAULT_NEXT_ALARM_MS,
@@ -17,7 +17,7 @@ import {
   TARGET_PORT_HEADER,
 } from "./constants";
 import { parseDuration } from "./duration";
-import { describeValue, startFailureToHttpError } from "./errors";
+import { startFailureToHttpError } from "./errors";
 import { Lifecycle } from "./lifecycle/lifecycle";
 import { normaliseStartArgs, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
@@ -26,7 +26,7 @@ import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http"
 import { targetPort } from "./proxy/target-port";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
-import { ScheduleStore } from "./schedules";
+import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
 import { OutboundConfigStore } from "./outbound/config";
 import { OutboundController } from "./outbound/controller";
 import { registerContainerClass, staticOutboundConfig, type OutboundStatics } from "./outbound/registry";
@@ -386,17 +386,18 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * the class; prefer `schedule()`. An override must call `super.alarm()`.
    */
   override async alarm(_alarmInfo?: AlarmInvocationInfo): Promise<void> {
-    this.#clock.fired();
-    await this.#runDueSchedules();
-    if (this.#runtime.running) {
-      // Unknown deadline (restarted object) or work in flight: a fresh window.
-      if (this.#activity.deadline === undefined || this.#activity.inflight > 0) this.#activity.renew();
-      else if (this.#activity.isExpired()) {
-        const keepAlive = await this.onActivityExpired();
-        if (keepAlive === true || this.#runtime.running) this.#activity.renew();
-      }
-    }
-    await this.#rearm();
+    await runAlarmCycle({
+      clock: this.#clock,
+      activity: this.#activity,
+      isRunning: () => this.#runtime.running,
+      runDueSchedules: () => runDueSchedules(this.#schedules, this, Date.now() / 1000),
+      nextScheduleMs: () => {
+        const next = this.#schedules.nextAfter(Date.now() / 1000);
+        return next === undefined ? undefined : next * 1000;
+      },
+      onActivityExpired: () => this.onActivityExpired(),
+      persistDeadline: (deadline) => this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline),
+    });
   }
 
   // --- Schedules ---------------------------------------------------------------------
@@ -413,24 +414,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * ```
    */
   async schedule<T = string>(when: Date | number, callback: string, payload?: T): Promise<Schedule<T>> {
-    if (typeof callback !== "string" || typeof (this as unknown as Record<string, unknown>)[callback] !== "function") {
-      throw new TypeError(
-        `schedule(): callback must be the name of a method of ${this.constructor.name}; got ${describeValue(callback)}.`,
-      );
-    }
-    const nowSeconds = Date.now() / 1000;
-    let timing: { type: "scheduled"; time: number } | { type: "delayed"; time: number; delayInSeconds: number };
-    if (when instanceof Date) {
-      if (Number.isNaN(when.getTime())) throw new TypeError("schedule(): `when` is an invalid Date.");
-      timing = { type: "scheduled", time: Math.floor(when.getTime() / 1000) };
-    } else if (typeof when === "number" && Number.isFinite(when) && when >= 0) {
-      timing = { type: "delayed", time: Math.floor(nowSeconds + when), delayInSeconds: when };
-    } else {
-      throw new TypeError(
-        `schedule(): \`when\` must be a Date or a non-negative number of seconds; got ${describeValue(when)}.`,
-      );
-    }
-    assertSerialisable(payload);
+    assertSchedulable(this, callback, payload);
+    const timing = scheduleTiming(when, Date.now());
     const schedule = this.#schedules.add(callback, timing, payload as T);
     await this.#clock.ensureBy(schedule.time * 1000);
     return schedule;
@@ -531,32 +516,6 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     if (deadline === undefined) return;
     if (await this.#clock.ensureBy(deadline)) await this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline);
   }
-
-  async #runDueSchedules(): Promise<void> {
-    for (const schedule of this.#schedules.due(Date.now() / 1000)) {
-      const method = (this as unknown as Record<string, unknown>)[schedule.callback];
-      if (typeof method !== "function") {
-        // Kept, not dropped: a later deploy may bring the method back.
-        console.error(`workerd-containers: scheduled callback "${schedule.callback}" is not a method; schedule ${schedule.taskId} kept.`);
-        continue;
-      }
-      try {
-        await method.call(this, schedule.payload, schedule);
-      } catch (error) {
-        console.error(`workerd-containers: scheduled callback "${schedule.callback}" threw:`, error);
-      }
-      this.#schedules.delete(schedule.taskId);
-    }
-  }
-
-  async #rearm(): Promise<void> {
-    const nextSchedule = this.#schedules.nextAfter(Date.now() / 1000);
-    const idleDeadline = this.#runtime.running ? this.#activity.deadline : undefined;
-    await this.#clock.reset(
-      nextAlarmTime({ idleDeadline, nextSchedule: nextSchedule === undefined ? undefined : nextSchedule * 1000 }),
-    );
-    if (idleDeadline !== undefined) await this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, idleDeadline);
-  }
 }
 
 function sqlOf(ctx: DurableObjectState): SqlStorage {
@@ -586,12 +545,4 @@ function retriesBudget(retries: number, interval: number | undefined): number {
     throw new RangeError(`Invalid retries: ${String(retries)}. Expected a non-negative integer.`);
   }
   return retries * (interval ?? waitBudget().intervalMs);
-}
-
-function assertSerialisable(payload: unknown): void {
-  try {
-    JSON.stringify(payload);
-  } catch (error) {
-    throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
-  }
 }

@@ -6,7 +6,11 @@
  */
 
 import { SCHEDULES_TABLE } from "./constants";
+import { describeValue } from "./errors";
 import type { Schedule } from "./types";
+
+/** When a schedule runs, as stored. */
+export type ScheduleTiming = { type: "scheduled"; time: number } | { type: "delayed"; time: number; delayInSeconds: number };
 
 // Do not change the column layout: existing Durable Objects hold this table.
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${SCHEDULES_TABLE} (
@@ -49,7 +53,7 @@ export class ScheduleStore {
   }
 
   /** Insert a schedule and return it. `payload` must be JSON-serialisable. */
-  add<T>(callback: string, when: { type: "scheduled"; time: number } | { type: "delayed"; time: number; delayInSeconds: number }, payload: T): Schedule<T> {
+  add<T>(callback: string, when: ScheduleTiming, payload: T): Schedule<T> {
     const taskId = newTaskId();
     const json = payload === undefined ? null : JSON.stringify(payload);
     const delay = when.type === "delayed" ? when.delayInSeconds : null;
@@ -118,4 +122,55 @@ function toSchedule<T>(row: ScheduleRow): Schedule<T> {
   return row.type === "delayed"
     ? { ...base, type: "delayed", delayInSeconds: row.delayInSeconds ?? 0 }
     : { ...base, type: "scheduled" };
+}
+
+/**
+ * The timing of `schedule(when, …)`: a `Date` runs at that second, a number
+ * of seconds after `nowMs`.
+ * @throws {TypeError} for anything else (an invalid Date, a negative or non-finite number)
+ */
+export function scheduleTiming(when: unknown, nowMs: number): ScheduleTiming {
+  if (when instanceof Date) {
+    if (Number.isNaN(when.getTime())) throw new TypeError("schedule(): `when` is an invalid Date.");
+    return { type: "scheduled", time: Math.floor(when.getTime() / 1000) };
+  }
+  if (typeof when === "number" && Number.isFinite(when) && when >= 0) {
+    return { type: "delayed", time: Math.floor(nowMs / 1000 + when), delayInSeconds: when };
+  }
+  throw new TypeError(`schedule(): \`when\` must be a Date or a non-negative number of seconds; got ${describeValue(when)}.`);
+}
+
+/** Throw unless `callback` names a method of `target` and `payload` can be stored as JSON. */
+export function assertSchedulable(target: object, callback: unknown, payload: unknown): asserts callback is string {
+  if (typeof callback !== "string" || typeof (target as Record<string, unknown>)[callback] !== "function") {
+    throw new TypeError(
+      `schedule(): callback must be the name of a method of ${target.constructor.name}; got ${describeValue(callback)}.`,
+    );
+  }
+  try {
+    JSON.stringify(payload);
+  } catch (error) {
+    throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
+  }
+}
+
+/**
+ * Run every due schedule on `target`, soonest first. A callback that throws
+ * is logged and its schedule removed; a schedule whose method is gone is kept
+ * (a later deploy may bring the method back).
+ */
+export async function runDueSchedules(store: ScheduleStore, target: object, nowSeconds: number): Promise<void> {
+  for (const schedule of store.due(nowSeconds)) {
+    const method = (target as Record<string, unknown>)[schedule.callback];
+    if (typeof method !== "function") {
+      console.error(`workerd-containers: scheduled callback "${schedule.callback}" is not a method; schedule ${schedule.taskId} kept.`);
+      continue;
+    }
+    try {
+      await method.call(target, schedule.payload, schedule);
+    } catch (error) {
+      console.error(`workerd-containers: scheduled callback "${schedule.callback}" threw:`, error);
+    }
+    store.delete(schedule.taskId);
+  }
 }
