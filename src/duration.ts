@@ -1,17 +1,22 @@
 /**
  * @module duration
- * Parse the `sleepAfter` forms the original accepts: a number of seconds, or a
- * string such as `"30s"`, `"5m"`, `"1h"` (a bare number string means seconds).
+ * Parse durations: a number of seconds, or a string such as `"30s"`, `"5m"`,
+ * `"1h"` (the original's forms), `"250ms"`, `"2.5m"`, or compound forms like
+ * `"1h30m"` and `"1h 30m 15s"`. A bare number string means seconds.
  */
 
 import { describeValue } from "./errors";
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i;
+const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+type Unit = keyof typeof UNIT_MS;
+/** Units in the order a compound duration must list them. */
+const UNIT_ORDER: readonly Unit[] = ["h", "m", "s", "ms"];
+const BARE_NUMBER = /^\s*(\d+(?:\.\d+)?)\s*$/;
+const PART = /\s*(\d+(?:\.\d+)?)\s*(ms|h|m|s)/iy;
 
 /** What `parseDuration` accepts, quoted in its errors. */
 export const ACCEPTED_DURATIONS =
-  'a non-negative number of seconds, or a string like "30s", "5m", "1h" (units: ms, s, m, h)';
+  'a non-negative number of seconds, or a string like "30s", "5m", "1h", "250ms", "2.5m" or "1h30m" (units h, m, s, ms, largest first)';
 
 /**
  * Convert a duration to milliseconds.
@@ -21,19 +26,26 @@ export const ACCEPTED_DURATIONS =
  * @throws {TypeError} when the value is negative, not finite or does not parse
  */
 export function parseDuration(value: string | number, what = "duration"): number {
+  const invalid = () => new TypeError(`Invalid ${what}: ${describeValue(value)}. Expected ${ACCEPTED_DURATIONS}.`);
   if (typeof value === "number") {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new TypeError(`Invalid ${what}: ${String(value)}. Expected ${ACCEPTED_DURATIONS}.`);
-    }
+    if (!Number.isFinite(value) || value < 0) throw invalid();
     return Math.round(value * 1_000);
   }
-  if (typeof value !== "string") {
-    throw new TypeError(`Invalid ${what}: ${describeValue(value)}. Expected ${ACCEPTED_DURATIONS}.`);
+  if (typeof value !== "string") throw invalid();
+  const bare = BARE_NUMBER.exec(value);
+  if (bare) return Math.round(Number(bare[1]) * 1_000);
+  let total = 0;
+  let lastUnit = -1;
+  PART.lastIndex = 0;
+  let consumed = 0;
+  for (let match = PART.exec(value); match; match = PART.exec(value)) {
+    const unit = match[2]!.toLowerCase() as Unit;
+    const rank = UNIT_ORDER.indexOf(unit);
+    if (rank <= lastUnit) throw invalid(); // repeated or out of order: "1m1m", "30m1h"
+    lastUnit = rank;
+    total += Number(match[1]) * UNIT_MS[unit];
+    consumed = PART.lastIndex;
   }
-  const match = DURATION_PATTERN.exec(value);
-  if (!match) {
-    throw new TypeError(`Invalid ${what}: ${JSON.stringify(value)}. Expected ${ACCEPTED_DURATIONS}.`);
-  }
-  const unit = (match[2] ?? "s").toLowerCase() as keyof typeof UNIT_MS;
-  return Math.round(Number(match[1]) * UNIT_MS[unit]);
+  if (lastUnit === -1 || value.slice(consumed).trim() !== "") throw invalid();
+  return Math.round(total);
 }

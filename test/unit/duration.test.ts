@@ -26,6 +26,12 @@ describe("parseDuration: accepted forms", () => {
     ["1H", 3_600_000],
     ["250MS", 250],
     ["250Ms", 250],
+    // Compound forms.
+    ["1h30m", 5_400_000],
+    ["1h 30m 15s", 5_415_000],
+    ["90s", 90_000],
+    ["2m500ms", 120_500],
+    ["1.5h15m", 6_300_000],
   ];
 
   it.each(cases)("%j → %d ms", (input, expected) => {
@@ -40,7 +46,10 @@ describe("parseDuration: rejected values", () => {
     ["abc", '"abc"'],
     ["5x", '"5x"'],
     ["-1s", '"-1s"'],
-    ["1h30m", '"1h30m"'], // compound durations are not supported (yet)
+    ["30m1h", '"30m1h"'], // compound parts must go from the largest unit down
+    ["1m1m", '"1m1m"'], // a unit may appear once
+    ["1h30", '"1h30"'], // every part needs a unit
+    ["1h-30m", '"1h-30m"'],
     ["s", '"s"'],
     ["1.s", '"1.s"'],
     [".5s", '".5s"'],
