@@ -33,6 +33,8 @@ const expected = [
   "ContainerStartConfigOptions", "Schedule", "Signal", "SignalInteger",
   "StartAndWaitForPortsOptions", "State", "StopParams", "WaitOptions",
   "OutboundHandler", "OutboundHandlerContext", "OutboundHandlerParams", "OutboundHandlerParamsOf", "OutboundHandlers",
+  // added beyond the original (issue 9): events, readiness, restart policy, wake: false
+  "ContainerEvent", "ContainerEventType", "ContainerFetchInit", "ReadyOn", "RestartPolicy", "RestartStatus",
 ].sort();
 const dts = readFileSync("dist/index.d.ts", "utf8");
 const exportBlock = [...dts.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)].map((m) => m[1]).join(",");

@@ -13,13 +13,14 @@ export interface AlarmInputs {
   idleDeadline: number | undefined;
   /** Soonest pending schedule (ms), if any. */
   nextSchedule: number | undefined;
+  /** Restart or hard-timeout deadline (ms), if any. */
+  supervisor?: number | undefined;
 }
 
 /** The time the next alarm must fire (ms), or `undefined` when nothing needs one. */
-export function nextAlarmTime({ idleDeadline, nextSchedule }: AlarmInputs): number | undefined {
-  if (idleDeadline === undefined) return nextSchedule;
-  if (nextSchedule === undefined) return idleDeadline;
-  return Math.min(idleDeadline, nextSchedule);
+export function nextAlarmTime({ idleDeadline, nextSchedule, supervisor }: AlarmInputs): number | undefined {
+  const times = [idleDeadline, nextSchedule, supervisor].filter((time): time is number => time !== undefined);
+  return times.length === 0 ? undefined : Math.min(...times);
 }
 
 /** Arms the Durable Object alarm, skipping writes that would not change anything. */
@@ -81,7 +82,13 @@ export interface AlarmCycleHost {
   runDueSchedules(): Promise<void>;
   /** Soonest pending schedule still in the future (ms). */
   nextScheduleMs(): number | undefined;
+  /** Called before `onActivityExpired` (for the lifecycle event). */
+  activityExpired(): void;
   onActivityExpired(): Promise<void | boolean>;
+  /** Act on a due restart or hard timeout. */
+  supervise(): Promise<void>;
+  /** When the supervisor next needs the alarm (ms). */
+  supervisorDueAt(): number | undefined;
   /** Persist the idle deadline the alarm is armed for. */
   persistDeadline(deadline: number): Promise<void>;
 }
@@ -95,15 +102,17 @@ export async function runAlarmCycle(host: AlarmCycleHost): Promise<void> {
   const { clock, activity } = host;
   clock.fired();
   await host.runDueSchedules();
+  await host.supervise();
   if (host.isRunning()) {
     // Unknown deadline (restarted object) or work in flight: a fresh window.
     if (activity.deadline === undefined || activity.inflight > 0) activity.renew();
     else if (activity.isExpired()) {
+      host.activityExpired();
       const keepAlive = await host.onActivityExpired();
       if (keepAlive === true || host.isRunning()) activity.renew();
     }
   }
   const idleDeadline = host.isRunning() ? activity.deadline : undefined;
-  await clock.reset(nextAlarmTime({ idleDeadline, nextSchedule: host.nextScheduleMs() }));
+  await clock.reset(nextAlarmTime({ idleDeadline, nextSchedule: host.nextScheduleMs(), supervisor: host.supervisorDueAt() }));
   if (idleDeadline !== undefined) await host.persistDeadline(idleDeadline);
 }

@@ -19,6 +19,11 @@ export const OUTBOUND_CONFIGURATION_KEY = "OUTBOUND_CONFIGURATION";
 /** Storage key for the persisted idle deadline (ms since epoch). */
 export const ACTIVITY_DEADLINE_KEY = "__CF_CONTAINER_ACTIVITY_DEADLINE";
 
+/** Storage key for the restart policy's progress (opt-in `restart`). */
+export const RESTART_STATUS_KEY = "__CF_CONTAINER_RESTART";
+/** Storage key for the `hardTimeout` deadline of the running container. */
+export const HARD_DEADLINE_KEY = "__CF_CONTAINER_HARD_DEADLINE";
+
 // --- Defaults ----------------------------------------------------------------
 
 /** Default idle time before `onActivityExpired`. */
@@ -52,3 +57,12 @@ export const DEFAULT_NEXT_ALARM_MS = 1_000;
 
 /** POSIX signal numbers for the named signals `stop()` accepts. */
 export const SIGNAL_NUMBERS = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;
+
+/** Restart policy defaults. */
+export const DEFAULT_RESTART_MAX_RETRIES = 3;
+export const DEFAULT_BACKOFF_INITIAL_MS = 1_000;
+export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+export const DEFAULT_BACKOFF_FACTOR = 2;
+export const DEFAULT_BACKOFF_JITTER = 0.2;
+/** After `hardTimeout`'s SIGTERM, how long before the container is killed. */
+export const HARD_TIMEOUT_KILL_GRACE_MS = 10_000;

@@ -10,6 +10,8 @@ import { ActivityTracker } from "./activity";
 import { AlarmClock, runAlarmCycle } from "./alarm";
 import {
   ACTIVITY_DEADLINE_KEY,
+  CONTAINER_BASE_URL,
+  NO_INSTANCE_RETRY_AFTER_S,
   DEFAULT_NEXT_ALARM_MS,
   DEFAULT_PING_ENDPOINT,
   DEFAULT_SLEEP_AFTER,
@@ -17,8 +19,10 @@ import {
   TARGET_PORT_HEADER,
 } from "./constants";
 import { parseDuration } from "./duration";
-import { startFailureToHttpError } from "./errors";
+import { ContainerHttpError, startFailureToHttpError } from "./errors";
+import type { ContainerEvent } from "./events";
 import { Lifecycle } from "./lifecycle/lifecycle";
+import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
 import { normaliseStartArgs, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
 import { assertPort, resolvePortsToWait } from "./ports";
@@ -34,6 +38,7 @@ import type { AnyOutboundHandler, OutboundByHostOverrideInput, OutboundParamsArg
 import type {
   CancellationOptions,
   ContainerOptions,
+  ReadyOn,
   ContainerStartConfigOptions,
   Schedule,
   Signal,
@@ -105,6 +110,25 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /** Outbound deny-list; `*` globs; wins over everything. */
   deniedHosts?: string[];
   /**
+   * Opt-in HTTP readiness: the port counts as ready only when `GET path`
+   * answers an accepted status (default any 2xx), not merely when it accepts
+   * connections. Timeouts and `onError` behave as for port readiness.
+   * @example readyOn = { path: "/healthz", status: [200, 204] };
+   */
+  readyOn?: ReadyOn;
+  /**
+   * Opt-in restart policy: restart a container that exits (`"failure"`:
+   * non-zero exits; `"always"`: any exit not asked for), with exponential
+   * backoff and jitter, giving up after `maxRetries` (see `getState().restart`).
+   * @example restart = { on: "failure", maxRetries: 5, backoff: { initialMs: 500 } };
+   */
+  restart?: RestartPolicy;
+  /**
+   * Opt-in cost cap: stop the container this long after it starts, whatever
+   * its activity (SIGTERM, then SIGKILL 10 s later). Seconds or a duration string.
+   */
+  hardTimeout?: string | number;
+  /**
    * Accepted for compatibility with older documentation; has no effect.
    * Containers start on demand (first request, `start()` or `startAndWaitForPorts()`).
    */
@@ -133,6 +157,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   readonly #lifecycle: Lifecycle;
   readonly #outboundConfig: OutboundConfigStore;
   readonly #outbound: OutboundController;
+  readonly #supervisor: Supervisor;
+  #lastStartOptions: ContainerStartConfigOptions | undefined;
 
   /**
    * @param ctx the Durable Object state; `ctx.container` must be configured
@@ -163,6 +189,17 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       interceptHttps: () => this.interceptHttps,
       enableInternetField: () => this.enableInternet,
     });
+    this.#supervisor = new Supervisor({
+      storage: ctx.storage,
+      isRunning: () => runtime.running,
+      policy: () => this.restart,
+      hardTimeoutMs: () => (this.hardTimeout === undefined ? undefined : parseDuration(this.hardTimeout, "hardTimeout")),
+      emit: (event) => this.#emit(event),
+      armBy: async (time) => void (await this.#clock.ensureBy(time)),
+      stop: () => this.stop(),
+      destroy: () => this.destroy(),
+      relaunch: () => this.#lifecycle.launch(this.#lastStartOptions, this.#probePort(), waitBudget(), { restart: true }),
+    });
     this.#lifecycle = new Lifecycle({
       runtime,
       state: this.#state,
@@ -175,7 +212,13 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         labels: this.labels,
       }),
       pingUrl: () => `http://${this.pingEndpoint}`,
-      beforeStart: (options) => this.#outbound.apply(options.enableInternet),
+      readinessProbe: (port) => this.#readinessProbe(port),
+      beforeStart: async (options, launch) => {
+        await this.#outbound.apply(options.enableInternet);
+        await this.#supervisor.noteLaunch(launch.restart);
+      },
+      afterExit: (exit) => this.#supervisor.afterExit(exit),
+      emit: (event) => this.#emit(event),
       armIdleTimer: () => this.#armIdleTimer(),
       blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
       onStart: () => this.onStart(),
@@ -213,6 +256,13 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     if (this.#runtime.running) await this.stop();
   }
 
+  /**
+   * Receives every lifecycle event (`start`, `ready`, `stop`, `error`,
+   * `activityExpired`, `restart`, `restartGaveUp`, `hardTimeout`) with its
+   * timings. Errors it throws are logged and ignored.
+   */
+  onEvent(_event: ContainerEvent): void | Promise<void> {}
+
   // --- Requests ----------------------------------------------------------------------
 
   /**
@@ -225,12 +275,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const target = targetPort(request.headers, this.defaultPort);
     if (!target.ok) throw new Error(target.message);
-    if (request.headers.has(TARGET_PORT_HEADER)) {
-      const headers = new Headers(request.headers);
-      headers.delete(TARGET_PORT_HEADER);
-      request = new Request(request, { headers });
-    }
-    return this.containerFetch(request, target.port);
+    return this.containerFetch(withoutTargetPortHeader(request), target.port);
   }
 
   /**
@@ -246,27 +291,28 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * ```
    */
   containerFetch(request: Request, port?: number): Promise<Response>;
-  containerFetch(url: string | URL, init?: RequestInit, port?: number): Promise<Response>;
+  containerFetch(url: string | URL, init?: ContainerFetchInit, port?: number): Promise<Response>;
   // Durable Object stubs keep only the last overload, so it accepts both forms.
-  containerFetch(input: Request | string | URL, initOrPort?: RequestInit | number, port?: number): Promise<Response>;
-  async containerFetch(input: Request | string | URL, initOrPort?: RequestInit | number, maybePort?: number): Promise<Response> {
+  containerFetch(input: Request | string | URL, initOrPort?: ContainerFetchInit | number, port?: number): Promise<Response>;
+  async containerFetch(input: Request | string | URL, initOrPort?: ContainerFetchInit | number, maybePort?: number): Promise<Response> {
     const { request, port: explicit } = toContainerRequest(input, initOrPort, maybePort);
     const port = explicit ?? this.defaultPort;
     if (port === undefined) {
       throw new Error("No port for containerFetch: set `defaultPort` on your Container subclass or pass a port.");
     }
-    assertPort(port);
-    if (!this.#lifecycle.isHealthy) {
-      try {
-        await this.startAndWaitForPorts(port, { abort: request.signal });
-      } catch (error) {
-        return startFailureToHttpError(error).toResponse();
-      }
-    }
-    const tcp = this.#runtime.getTcpPort(port);
-    return isWebSocketUpgrade(request)
-      ? proxyWebSocket(tcp, request, this.#activity)
-      : proxyHttp(tcp, request, this.#activity);
+    const wake = !(typeof initOrPort === "object" && initOrPort !== null && initOrPort.wake === false);
+    return this.#forward(request, port, wake);
+  }
+
+  /**
+   * Like `fetch`, but only if the container is already running: otherwise a
+   * 503 with `Retry-After`, and the container is not started (for health
+   * dashboards and fan-out reads that must not wake instances).
+   */
+  async fetchIfRunning(request: Request): Promise<Response> {
+    const target = targetPort(request.headers, this.defaultPort);
+    if (!target.ok) throw new Error(target.message);
+    return this.#forward(withoutTargetPortHeader(request), target.port, false);
   }
 
   // --- Starting and stopping ------------------------------------------------------
@@ -280,6 +326,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * @param waitOptions probe settings; the default budget is 8 s
    */
   async start(startOptions?: ContainerStartConfigOptions, waitOptions?: WaitOptions): Promise<void> {
+    this.#lastStartOptions = startOptions;
     const probe = waitOptions?.portToCheck ?? this.defaultPort ?? this.requiredPorts?.[0] ?? FALLBACK_PORT;
     assertPort(probe, "portToCheck");
     const cancellation: CancellationOptions = {};
@@ -323,6 +370,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     startOptions?: ContainerStartConfigOptions,
   ): Promise<void> {
     const args = normaliseStartArgs(first, cancellationOptions, startOptions);
+    if (args.startOptions) this.#lastStartOptions = args.startOptions;
     const ports = resolvePortsToWait(args.ports, this.requiredPorts, this.defaultPort, FALLBACK_PORT);
     await this.#lifecycle.launchAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
   }
@@ -355,9 +403,14 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     return this.#lifecycle.destroy();
   }
 
-  /** The persisted state: `running`, `healthy`, `stopping`, `stopped` or `stopped_with_code`. */
-  getState(): Promise<State> {
-    return this.#state.get();
+  /**
+   * The persisted state: `running`, `healthy`, `stopping`, `stopped` or
+   * `stopped_with_code`; with `restart` progress when a restart policy acted.
+   */
+  async getState(): Promise<State> {
+    const state = await this.#state.get();
+    const restart = this.#supervisor.status;
+    return restart ? { ...state, restart } : state;
   }
 
   // --- Idle timer and alarm -------------------------------------------------------
@@ -395,7 +448,10 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         const next = this.#schedules.nextAfter(Date.now() / 1000);
         return next === undefined ? undefined : next * 1000;
       },
+      activityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: parseDuration(this.sleepAfter, "sleepAfter") }),
       onActivityExpired: () => this.onActivityExpired(),
+      supervise: () => this.#supervisor.onAlarm(),
+      supervisorDueAt: () => this.#supervisor.dueAt(),
       persistDeadline: (deadline) => this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline),
     });
   }
@@ -497,6 +553,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   async #restore(): Promise<void> {
     await this.#clock.load();
     await this.#outboundConfig.load();
+    await this.#supervisor.load();
     this.#activity.restore(await this.ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY));
     await this.#lifecycle.restore();
     if (this.#runtime.running) {
@@ -507,8 +564,53 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
 
   #validateConfig(): void {
     parseDuration(this.sleepAfter, "sleepAfter");
+    if (this.hardTimeout !== undefined) parseDuration(this.hardTimeout, "hardTimeout");
     if (this.defaultPort !== undefined) assertPort(this.defaultPort, "defaultPort");
     for (const port of this.requiredPorts ?? []) assertPort(port, "requiredPorts entry");
+    if (this.restart !== undefined) assertRestartPolicy(this.restart);
+    if (this.readyOn !== undefined) assertReadyOn(this.readyOn);
+  }
+
+  /** Proxy to `port`, starting the container first unless `wake` is false. */
+  async #forward(request: Request, port: number, wake: boolean): Promise<Response> {
+    assertPort(port);
+    if (!this.#lifecycle.isHealthy) {
+      if (!wake && !this.#runtime.running) return notRunningResponse();
+      if (wake) {
+        try {
+          await this.startAndWaitForPorts(port, { abort: request.signal });
+        } catch (error) {
+          return startFailureToHttpError(error).toResponse();
+        }
+      }
+    }
+    const tcp = this.#runtime.getTcpPort(port);
+    return isWebSocketUpgrade(request)
+      ? proxyWebSocket(tcp, request, this.#activity)
+      : proxyHttp(tcp, request, this.#activity);
+  }
+
+  #probePort(): number {
+    return this.defaultPort ?? this.requiredPorts?.[0] ?? FALLBACK_PORT;
+  }
+
+  #readinessProbe(port: number): { url: string; accept?: (status: number) => boolean } {
+    const readyOn = this.readyOn;
+    if (!readyOn || port !== (readyOn.port ?? this.defaultPort)) return { url: `http://${this.pingEndpoint}` };
+    const accepted = readyOn.status === undefined ? undefined : new Set([readyOn.status].flat());
+    return {
+      url: `${CONTAINER_BASE_URL}${readyOn.path ?? "/"}`,
+      accept: (status) => (accepted ? accepted.has(status) : status >= 200 && status < 300),
+    };
+  }
+
+  #emit(event: ContainerEvent): void {
+    try {
+      const result = this.onEvent(event);
+      if (result instanceof Promise) result.catch((error: unknown) => console.error("workerd-containers: onEvent threw:", error));
+    } catch (error) {
+      console.error("workerd-containers: onEvent threw:", error);
+    }
   }
 
   async #armIdleTimer(): Promise<void> {
@@ -516,6 +618,38 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     if (deadline === undefined) return;
     if (await this.#clock.ensureBy(deadline)) await this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline);
   }
+}
+
+/** `RequestInit` for `containerFetch`, plus `wake: false` to never start the container. */
+export type ContainerFetchInit = RequestInit & { wake?: boolean };
+
+function withoutTargetPortHeader(request: Request): Request {
+  if (!request.headers.has(TARGET_PORT_HEADER)) return request;
+  const headers = new Headers(request.headers);
+  headers.delete(TARGET_PORT_HEADER);
+  return new Request(request, { headers });
+}
+
+function notRunningResponse(): Response {
+  return new ContainerHttpError("The container is not running (not started: wake is false).", 503, {
+    retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_S,
+  }).toResponse();
+}
+
+function assertReadyOn(readyOn: ReadyOn): void {
+  const problem =
+    typeof readyOn !== "object" || readyOn === null
+      ? "it is not an object"
+      : readyOn.path !== undefined && (typeof readyOn.path !== "string" || !readyOn.path.startsWith("/"))
+        ? `path ${JSON.stringify(readyOn.path)} does not start with "/"`
+        : readyOn.status !== undefined &&
+            ![readyOn.status].flat().every((code) => Number.isInteger(code) && code >= 100 && code <= 599)
+          ? `status ${JSON.stringify(readyOn.status)} is not an HTTP status or a list of them`
+          : undefined;
+  if (problem) {
+    throw new TypeError(`Invalid readyOn: ${problem}. Expected { port?: number, path?: "/…", status?: number | number[] }.`);
+  }
+  if (readyOn.port !== undefined) assertPort(readyOn.port, "readyOn.port");
 }
 
 function sqlOf(ctx: DurableObjectState): SqlStorage {

@@ -15,8 +15,14 @@ export type {
   OutboundHandlerParamsOf,
   OutboundHandlers,
 } from "./outbound/types";
+export type { ContainerFetchInit } from "./container";
 export type {
   CancellationOptions,
+  ContainerEvent,
+  ContainerEventType,
+  ReadyOn,
+  RestartPolicy,
+  RestartStatus,
   ContainerEventHandler,
   ContainerMessage,
   ContainerOptions,

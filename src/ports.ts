@@ -48,13 +48,17 @@ export const PROBE_TIMEOUT_MS = 5_000;
 /** What one probe of a port found. */
 export type ProbeResult = { ready: true } | { ready: false; failure: RuntimeFailure; error: unknown };
 
-/** Send one request to `url` on `port`; any HTTP response means the port is ready. */
+/**
+ * Send one request to `url` on `port`. Any HTTP response means the port is
+ * ready, unless `accept` is given: then only a status it accepts does.
+ */
 export async function probePort(
   runtime: ContainerRuntime,
   port: number,
   url: string,
   timeoutMs: number,
   signal?: AbortSignal,
+  accept?: (status: number) => boolean,
 ): Promise<ProbeResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`probe of port ${port} timed out`)), timeoutMs);
@@ -64,6 +68,10 @@ export async function probePort(
     const response = await runtime.getTcpPort(port).fetch(url, { signal: controller.signal });
     // Only the status line matters; release the body so the connection is freed.
     response.body?.cancel().catch(() => {});
+    if (accept && !accept(response.status)) {
+      const error = new Error(`${url} on port ${port} answered ${response.status}, which readyOn does not accept`);
+      return { ready: false, failure: { kind: "unknown" }, error };
+    }
     return { ready: true };
   } catch (error) {
     return { ready: false, failure: classifyRuntimeError(error), error };
@@ -115,6 +123,8 @@ export interface PollOptions {
   giveUp?: (result: Extract<ProbeResult, { ready: false }>) => Error | undefined;
   /** What the wait is for, used in the timeout message. */
   what: string;
+  /** Statuses that count as ready (any response when absent). */
+  accept?: (status: number) => boolean;
   now?: () => number;
 }
 
@@ -138,7 +148,8 @@ export async function pollUntilReady(
     if (options.signal?.aborted) throw abortError(options.signal);
     const remaining = options.deadline - now();
     if (remaining <= 0 && attempt > 1) break;
-    const result = await probePort(runtime, port, url, Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining)), options.signal);
+    const timeout = Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining));
+    const result = await probePort(runtime, port, url, timeout, options.signal, options.accept);
     if (result.ready) return attempt;
     if (options.signal?.aborted) throw abortError(options.signal);
     last = result;

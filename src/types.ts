@@ -4,6 +4,23 @@
  * written against it type-checks unchanged.
  */
 
+import type { RestartStatus } from "./lifecycle/supervisor";
+export type { RestartPolicy, RestartStatus } from "./lifecycle/supervisor";
+export type { ContainerEvent, ContainerEventType } from "./events";
+
+/**
+ * HTTP readiness (opt-in): a port counts as ready only when `GET path`
+ * answers one of `status`.
+ */
+export interface ReadyOn {
+  /** The port this applies to. @default defaultPort */
+  port?: number;
+  /** Path requested. @default "/" */
+  path?: string;
+  /** Accepted status codes. @default any 2xx */
+  status?: number | number[];
+}
+
 /** A named signal `stop()` accepts. */
 export type Signal = "SIGKILL" | "SIGINT" | "SIGTERM";
 /** A raw POSIX signal number. */
@@ -21,6 +38,8 @@ export interface StopParams {
 export type State = {
   /** When the status last changed, in milliseconds since the epoch. */
   lastChange: number;
+  /** Progress of the restart policy, when the class sets `restart` and it acted. */
+  restart?: RestartStatus;
 } & (
   | {
       /**

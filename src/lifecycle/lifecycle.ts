@@ -10,6 +10,7 @@ import { ContainerAbortedError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
 import { abortError, pollUntilReady, type ProbeResult } from "../ports";
 import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
+import type { ContainerEvent } from "../events";
 import type { ContainerStartConfigOptions, Signal, SignalInteger, StopParams } from "../types";
 import type { StateStore } from "./state";
 import { watchExit, type ExitOutcome } from "./monitor";
@@ -23,10 +24,16 @@ export interface LifecycleHost {
   /** Throws a clear error when the subclass configuration is invalid. */
   validateConfig(): void;
   startDefaults(): StartDefaults;
-  /** Work that must precede each start (outbound interception). */
-  beforeStart(options: RuntimeStartOptions): Promise<void>;
-  /** URL probed for readiness (`http://` + `pingEndpoint`). */
+  /** Work that must precede each start (outbound interception, restart bookkeeping). */
+  beforeStart(options: RuntimeStartOptions, launch: { restart: boolean }): Promise<void>;
+  /** URL probed to learn that an instance exists (`http://` + `pingEndpoint`). */
   pingUrl(): string;
+  /** How to probe `port` for readiness: the URL, and which statuses count (any when absent). */
+  readinessProbe(port: number): { url: string; accept?: (status: number) => boolean };
+  /** Called after a process's exit was handled (state written, `onStop` called). */
+  afterExit(exit: { params: StopParams; requested: boolean }): Promise<void>;
+  /** Deliver a lifecycle event (errors are the host's to swallow). */
+  emit(event: ContainerEvent): void;
   /** Make sure the alarm fires by the idle deadline. */
   armIdleTimer(): Promise<void>;
   blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
@@ -37,6 +44,10 @@ export interface LifecycleHost {
 
 /** One container process, from start to exit. */
 interface Run {
+  /** When this instance launched it (`undefined`: adopted after a restart of the object). */
+  readonly startedAt: number | undefined;
+  /** stop() or destroy() asked for the exit. */
+  stopRequested: boolean;
   /** `onStart` has run for this process. */
   started: boolean;
   /** Every port waited for so far was ready. */
@@ -72,7 +83,7 @@ export class Lifecycle {
     const { runtime, state } = this.#host;
     const stored = await state.get();
     if (runtime.running) {
-      const run = this.#watch();
+      const run = this.#watch(undefined);
       run.healthy = stored.status === "healthy";
       run.started = true; // it was started by an earlier instance of this object
       if (stored.status.startsWith("stopped")) await state.set("running");
@@ -90,8 +101,13 @@ export class Lifecycle {
    * instance (a probe of `probePort` gets any answer). Concurrent callers
    * share one start.
    */
-  async launch(startOptions: ContainerStartConfigOptions | undefined, probePort: number, budget: WaitBudget): Promise<void> {
-    const run = await this.#launchOnce(startOptions, probePort, budget);
+  async launch(
+    startOptions: ContainerStartConfigOptions | undefined,
+    probePort: number,
+    budget: WaitBudget,
+    launch: { restart: boolean } = { restart: false },
+  ): Promise<void> {
+    const run = await this.#launchOnce(startOptions, probePort, budget, launch);
     await this.#notifyStarted(run);
   }
 
@@ -101,18 +117,20 @@ export class Lifecycle {
     ports: number[],
     budget: WaitBudget,
   ): Promise<void> {
-    const run = await this.#launchOnce(startOptions, ports[0]!, budget);
+    const run = await this.#launchOnce(startOptions, ports[0]!, budget, { restart: false });
     try {
       await Promise.all(
-        ports.map((port) =>
-          pollUntilReady(this.#host.runtime, port, this.#host.pingUrl(), {
+        ports.map((port) => {
+          const probe = this.#host.readinessProbe(port);
+          return pollUntilReady(this.#host.runtime, port, probe.url, {
             deadline: budget.portDeadline,
             maxIntervalMs: budget.intervalMs,
             signal: budget.signal,
             what: `Port ${port}`,
+            accept: probe.accept,
             giveUp: (result) => this.#exitedDuringStart(run, result, `port ${port} was ready`),
-          }),
-        ),
+          });
+        }),
       );
     } catch (error) {
       await this.#failStart(run, error);
@@ -124,6 +142,8 @@ export class Lifecycle {
       await this.#host.blockConcurrencyWhile(async () => {
         await this.#host.state.set("healthy");
       });
+      const at = Date.now();
+      this.#host.emit({ type: "ready", at, ports, startupMs: run.startedAt === undefined ? 0 : at - run.startedAt });
     }
     await this.#notifyStarted(run);
   }
@@ -137,7 +157,8 @@ export class Lifecycle {
       await this.#run?.done;
       return;
     }
-    this.#run ??= this.#watch();
+    const run = (this.#run ??= this.#watch(undefined));
+    run.stopRequested = true;
     await state.set("stopping");
     runtime.signal(signo);
   }
@@ -149,7 +170,8 @@ export class Lifecycle {
       await this.#run?.done;
       return;
     }
-    const run = (this.#run ??= this.#watch());
+    const run = (this.#run ??= this.#watch(undefined));
+    run.stopRequested = true;
     await state.set("stopping");
     await runtime.destroy();
     // The exit follows the kill at once; the bound only guards against a
@@ -185,29 +207,39 @@ export class Lifecycle {
 
   // --- internals ---------------------------------------------------------------
 
-  #launchOnce(startOptions: ContainerStartConfigOptions | undefined, probePort: number, budget: WaitBudget): Promise<Run> {
+  #launchOnce(
+    startOptions: ContainerStartConfigOptions | undefined,
+    probePort: number,
+    budget: WaitBudget,
+    launch: { restart: boolean },
+  ): Promise<Run> {
     if (budget.signal?.aborted) return Promise.reject(abortError(budget.signal));
     if (this.#run && !this.#run.ended && this.#host.runtime.running && !this.#launching) {
       return Promise.resolve(this.#run);
     }
     // The shared launch ignores the first caller's signal: one caller giving
     // up must not cancel the start for the others. Each caller races its own.
-    this.#launching ??= this.#doLaunch(startOptions, probePort, { ...budget, signal: undefined }).finally(() => {
+    this.#launching ??= this.#doLaunch(startOptions, probePort, { ...budget, signal: undefined }, launch).finally(() => {
       this.#launching = undefined;
     });
     return raceAbort(this.#launching, budget.signal);
   }
 
-  async #doLaunch(startOptions: ContainerStartConfigOptions | undefined, probePort: number, budget: WaitBudget): Promise<Run> {
+  async #doLaunch(
+    startOptions: ContainerStartConfigOptions | undefined,
+    probePort: number,
+    budget: WaitBudget,
+    launch: { restart: boolean },
+  ): Promise<Run> {
     const { runtime, state, activity } = this.#host;
     let run: Run;
     if (runtime.running) {
-      run = this.#run && !this.#run.ended ? this.#run : this.#watch();
+      run = this.#run && !this.#run.ended ? this.#run : this.#watch(undefined);
     } else {
       try {
         this.#host.validateConfig();
         const options = runtimeStartOptions(this.#host.startDefaults(), startOptions);
-        await this.#host.beforeStart(options);
+        await this.#host.beforeStart(options, launch);
         if (!runtime.running) runtime.start(options);
       } catch (error) {
         if (!runtime.running) {
@@ -216,7 +248,8 @@ export class Lifecycle {
         }
         // Started by someone else in between: adopt that process.
       }
-      run = this.#watch();
+      run = this.#watch(Date.now());
+      this.#host.emit({ type: "start", at: Date.now(), restart: launch.restart });
       await state.set("running");
       activity.renew();
       await this.#host.armIdleTimer();
@@ -276,10 +309,10 @@ export class Lifecycle {
   }
 
   /** Watch the current process's exit; becomes the current run. */
-  #watch(): Run {
+  #watch(startedAt: number | undefined): Run {
     let markDone!: () => void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
-    const run: Run = { started: false, healthy: false, failedStart: false, ended: false, done };
+    const run: Run = { startedAt, stopRequested: false, started: false, healthy: false, failedStart: false, ended: false, done };
     this.#run = run;
     const runtime = this.#host.runtime;
     void watchExit(() => runtime.monitor())
@@ -304,7 +337,17 @@ export class Lifecycle {
       if (run.failedStart || outcome.kind === "failed") await state.set("stopped");
       else await state.setExited(outcome.params.exitCode);
     }
+    const requested = run.stopRequested || run.failedStart;
+    const at = Date.now();
+    this.#host.emit({
+      type: "stop",
+      at,
+      ...outcome.params,
+      requested,
+      uptimeMs: run.startedAt === undefined ? undefined : at - run.startedAt,
+    });
     await this.#callOnStop(outcome.params);
+    if (this.#run === run) await this.#host.afterExit({ params: outcome.params, requested });
   }
 
   async #callOnStop(params: StopParams): Promise<void> {
@@ -317,6 +360,7 @@ export class Lifecycle {
 
   /** Call `onError`; what it throws (the default rethrows) is not our concern here. */
   async #reportError(error: unknown): Promise<void> {
+    this.#host.emit({ type: "error", at: Date.now(), error });
     try {
       await this.#host.onError(error);
     } catch {

@@ -25,7 +25,7 @@ export function containerUrl(url: string | URL): string {
 /** `containerFetch`'s two call forms, normalised to a request and an optional port. */
 export function toContainerRequest(
   input: Request | string | URL,
-  initOrPort?: RequestInit | number,
+  initOrPort?: (RequestInit & { wake?: boolean }) | number,
   port?: number,
 ): { request: Request; port: number | undefined } {
   if (input instanceof Request) {
@@ -36,7 +36,9 @@ export function toContainerRequest(
   if (typeof initOrPort === "number") {
     return { request: new Request(containerUrl(input)), port: initOrPort };
   }
-  return { request: new Request(containerUrl(input), initOrPort), port };
+  // `wake` is the library's own option, not part of the request.
+  const { wake: _wake, ...init } = initOrPort ?? {};
+  return { request: new Request(containerUrl(input), init), port };
 }
 
 /** Whether `request` asks for a WebSocket upgrade. */

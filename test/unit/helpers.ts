@@ -2,7 +2,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { FakeContainer } from "../../src/testing";
 import { fakeContainerFor } from "../../src/testing";
-import { hookLog } from "./objects/containers";
+import type { ContainerEvent } from "../../src";
+import { eventLog, hookLog } from "./objects/containers";
 
 /** Any Durable Object stub (kept structural: tsc gives up instantiating DurableObjectStub<any>). */
 type AnyStub = { readonly id: DurableObjectId };
@@ -76,4 +77,9 @@ export function errorOf(
 /** The time the object's alarm is armed for, or null. */
 export function alarmOf(stub: AnyStub): Promise<number | null> {
   return inObject(stub, (_instance, _fake, state) => state.storage.getAlarm());
+}
+
+/** Lifecycle events the fixture behind `stub` received. */
+export function events(stub: AnyStub): ContainerEvent[] {
+  return eventLog.get(stub.id.toString()) ?? [];
 }

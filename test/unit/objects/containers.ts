@@ -1,13 +1,15 @@
 // Fixture Container subclasses for the unit tests. Each installs the fake
 // runtime before calling the base constructor and records its hooks.
 import { Container } from "../../../src";
-import type { StopParams } from "../../../src";
+import type { ContainerEvent, StopParams } from "../../../src";
 import { installFakeContainer } from "../../../src/testing";
 import type { FakeContainer } from "../../../src/testing";
 import { echoServer, namedServer } from "./servers";
 
 /** Hook calls per Durable Object id; module-level so they survive evictions. */
 export const hookLog = new Map<string, string[]>();
+/** Lifecycle events per Durable Object id (from onEvent). */
+export const eventLog = new Map<string, ContainerEvent[]>();
 /** Alarm runs per Durable Object id. */
 export const alarmRuns = new Map<string, number>();
 
@@ -37,6 +39,11 @@ export class TestContainer extends Container<Env> {
 
   override onStart(): void {
     record(this.ctx.id, "start");
+  }
+
+  override onEvent(event: ContainerEvent): void {
+    const key = this.ctx.id.toString();
+    eventLog.set(key, [...(eventLog.get(key) ?? []), event]);
   }
 
   override onStop(params: StopParams): void {
