@@ -36,17 +36,27 @@ const expected = [
   // added beyond the original (issue 9): events, readiness, restart policy, wake: false
   "ContainerEvent", "ContainerEventType", "ContainerFetchInit", "ReadyOn", "RestartPolicy", "RestartStatus",
 ].sort();
-const dts = readFileSync("dist/index.d.ts", "utf8");
-const exportBlock = [...dts.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)].map((m) => m[1]).join(",");
-const actual = exportBlock
-  .split(",")
-  .map((name) => name.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop())
-  .filter(Boolean)
-  .sort();
+/** Names in the `export { … }` statements of a declaration file. */
+function exportedNames(dts) {
+  const block = [...dts.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)].map((m) => m[1]).join(",");
+  return block
+    .split(",")
+    .map((name) => name.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop())
+    .filter(Boolean)
+    .sort();
+}
+const actual = exportedNames(readFileSync("dist/index.d.ts", "utf8"));
 const missing = expected.filter((name) => !actual.includes(name));
 const extra = actual.filter((name) => !expected.includes(name));
 if (missing.length) fail(`missing exports: ${missing.join(", ")}`);
 if (extra.length) fail(`exports not in the public surface: ${extra.join(", ")}`);
+
+console.log("check-package: public surface of dist/testing.d.ts");
+const testingExpected = ["FakeContainer", "FakeContainerOptions", "FakeRequestRecord", "PortHandler", "fakeContainerFor", "installFakeContainer", "withFakeContainer"].sort();
+const testingActual = exportedNames(readFileSync("dist/testing.d.ts", "utf8"));
+if (JSON.stringify(testingActual) !== JSON.stringify(testingExpected)) {
+  fail(`dist/testing.d.ts exports ${testingActual.join(", ")}; expected ${testingExpected.join(", ")}`);
+}
 
 const deps = Object.keys(pkg.dependencies ?? {});
 if (deps.length) fail(`runtime dependencies are not allowed: ${deps.join(", ")}`);
