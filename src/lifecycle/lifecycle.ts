@@ -151,32 +151,33 @@ export class Lifecycle {
   /** Send `signal` to a running process (state becomes `stopping`). */
   async stop(signal: Signal | SignalInteger = "SIGTERM"): Promise<void> {
     const signo = signalNumber(signal);
-    const { runtime, state } = this.#host;
-    if (!runtime.running) {
-      // Nothing to signal; let a pending exit finish its handling first.
-      await this.#run?.done;
-      return;
-    }
-    const run = (this.#run ??= this.#watch(undefined));
-    run.stopRequested = true;
-    await state.set("stopping");
-    runtime.signal(signo);
+    if (await this.#beginStop()) this.#host.runtime.signal(signo);
   }
 
   /** Kill the process now and wait for its exit to be handled. */
   async destroy(): Promise<void> {
-    const { runtime, state } = this.#host;
-    if (!runtime.running) {
-      await this.#run?.done;
-      return;
-    }
-    const run = (this.#run ??= this.#watch(undefined));
-    run.stopRequested = true;
-    await state.set("stopping");
-    await runtime.destroy();
+    const run = await this.#beginStop();
+    if (!run) return;
+    await this.#host.runtime.destroy();
     // The exit follows the kill at once; the bound only guards against a
     // runtime whose monitor() never settles.
     await Promise.race([run.done, new Promise((resolve) => setTimeout(resolve, DESTROY_EXIT_WAIT_MS))]);
+  }
+
+  /**
+   * Mark the running process's coming exit as asked for and record
+   * `stopping`. With nothing running, waits for a pending exit's handling and
+   * returns `undefined`.
+   */
+  async #beginStop(): Promise<Run | undefined> {
+    if (!this.#host.runtime.running) {
+      await this.#run?.done;
+      return undefined;
+    }
+    const run = (this.#run ??= this.#watch(undefined));
+    run.stopRequested = true;
+    await this.#host.state.set("stopping");
+    return run;
   }
 
   /**
