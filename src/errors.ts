@@ -14,7 +14,8 @@ export const RUNTIME_MESSAGES = {
   rateLimited: "you are requesting too many containers per second",
   runtimeSignalled: "runtime signalled the container to exit",
   unexpectedExit: "container exited with unexpected exit code",
-  notListening: "the container is not listening",
+  // "the container is not listening" (deployed), "Container is not listening to port 8080" (local workerd)
+  notListening: "container is not listening",
   connectionLost: "network connection lost",
   notRunning: "container is not running",
 } as const;

@@ -56,6 +56,11 @@ describe("classifyRuntimeError", () => {
       new Error("connect(): the container is not listening on port 8080"),
       { kind: "not-listening" },
     ],
+    [
+      "not listening, local workerd's wording",
+      new Error("Container is not listening to port 8080"),
+      { kind: "not-listening" },
+    ],
     ["connection lost", new Error("Network connection lost."), { kind: "connection-lost" }],
     [
       "not running",
