@@ -1,0 +1,146 @@
+// What the integration tests use to drive the Worker (worker.ts routes) and to
+// look at what Docker really did.
+import { execFileSync } from "node:child_process";
+import { inject } from "vitest";
+
+export type Kind = "app" | "configured" | "ports" | "sleepy" | "random" | "late" | "silent";
+
+export const baseUrl = (): string => inject("baseUrl");
+
+/** A fresh container (Durable Object) name per test. */
+export const freshName = (): string => crypto.randomUUID();
+
+export function proxyUrl(kind: Kind, name: string, path: string): string {
+  return `${baseUrl()}/${kind}/${name}/proxy/${path.replace(/^\//, "")}`;
+}
+
+/** A request that goes through `switchPort` to `port`. */
+export function portUrl(kind: Kind, name: string, port: number, path: string): string {
+  return `${baseUrl()}/${kind}/${name}/port/${port}/${path.replace(/^\//, "")}`;
+}
+
+export function proxy(kind: Kind, name: string, path: string, init?: RequestInit): Promise<Response> {
+  return fetch(proxyUrl(kind, name, path), init);
+}
+
+/** Opens a WebSocket to the container's /ws route through the Worker. */
+export function openSocket(kind: Kind, name: string): Promise<WebSocket> {
+  const ws = new WebSocket(proxyUrl(kind, name, "/ws").replace(/^http/, "ws"));
+  ws.binaryType = "arraybuffer";
+  return new Promise((resolve, reject) => {
+    ws.addEventListener("open", () => resolve(ws), { once: true });
+    ws.addEventListener("error", () => reject(new Error("WebSocket failed to open")), { once: true });
+  });
+}
+
+export interface CallResult {
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+  ms: number;
+}
+
+/** Runs a Container method inside the Durable Object (worker.ts `call`). */
+export async function rpc(kind: Kind, name: string, method: string, ...args: unknown[]): Promise<CallResult> {
+  const res = await fetch(`${baseUrl()}/${kind}/${name}/rpc/${method}`, { method: "POST", body: JSON.stringify(args) });
+  if (!res.ok) throw new Error(`rpc ${method}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as CallResult;
+}
+
+/** Hook calls recorded by the object, without their timestamps. */
+export async function hooks(kind: Kind, name: string): Promise<string[]> {
+  const result = await rpc(kind, name, "hooks");
+  return (result.value as string[]).map((entry) => entry.slice(entry.indexOf(" ") + 1));
+}
+
+export interface DockerContainer {
+  name: string;
+  status: string; // running, exited, …
+  exitCode: number;
+  logs: () => string;
+}
+
+const CLASS_OF: Record<Kind, string> = {
+  app: "AppContainer",
+  configured: "ConfiguredContainer",
+  ports: "PortsContainer",
+  sleepy: "SleepyContainer",
+  random: "RandomContainer",
+  late: "LateContainer",
+  silent: "SilentContainer",
+};
+
+/** The app containers Docker has for one Durable Object (sidecars left out). */
+export async function dockerContainers(kind: Kind, name: string): Promise<DockerContainer[]> {
+  const id = await (await fetch(`${baseUrl()}/id/${kind}/${name}`)).text();
+  return dockerContainersById(`${CLASS_OF[kind]}-${id}`);
+}
+
+export function dockerContainersById(fragment: string): DockerContainer[] {
+  const names = execFileSync("docker", ["ps", "-a", "--filter", `name=${inject("runName")}`, "--format", "{{.Names}}"], {
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter((n) => n.includes(fragment) && !n.endsWith("-proxy"));
+  return names.map((containerName) => {
+    const [status = "", exitCode = ""] = execFileSync(
+      "docker",
+      ["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", containerName],
+      { encoding: "utf8" },
+    )
+      .trim()
+      .split(" ");
+    return {
+      name: containerName,
+      status,
+      exitCode: Number(exitCode),
+      logs: () => execFileSync("docker", ["logs", containerName], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+    };
+  });
+}
+
+/**
+ * Exit codes Docker reported for a container ("die" events) since `sinceMs`.
+ * workerd runs app containers with restart policy on-failure, so after a
+ * non-zero exit Docker may already have restarted the process; the event
+ * log still has the real code.
+ */
+export function dockerExitCodes(containerName: string, sinceMs: number): number[] {
+  const out = execFileSync(
+    "docker",
+    ["events", "--since", String(Math.floor(sinceMs / 1000) - 1), "--until", "0s", "--filter", "event=die",
+      "--format", "{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}"],
+    { encoding: "utf8" },
+  );
+  return out
+    .split("\n")
+    .filter((line) => line.startsWith(`${containerName} `))
+    .map((line) => Number(line.slice(containerName.length + 1)));
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+}
+
+/** Kills the container of each name used by a test; errors ignored (best effort). */
+export async function destroyAll(used: Array<[Kind, string]>): Promise<void> {
+  await Promise.all(used.splice(0).map(([kind, name]) => rpc(kind, name, "destroy").catch(() => undefined)));
+}
+
+/** A figure worth keeping in the report (times measured on real containers). */
+export function measure(label: string, ms: number): void {
+  console.log(`[measure] ${label}: ${ms.toFixed(0)} ms`);
+}

@@ -1,0 +1,57 @@
+// sleepAfter on real containers (SleepyContainer: 3 s): idle containers stop,
+// busy ones (a streaming response, an open WebSocket) do not.
+import { afterEach, describe, expect, it } from "vitest";
+import { destroyAll, dockerContainers, freshName, hooks, measure, openSocket, proxy, waitFor, type Kind } from "./client";
+
+const used: Array<[Kind, string]> = [];
+const use = (): string => {
+  const name = freshName();
+  used.push(["sleepy", name]);
+  return name;
+};
+afterEach(() => destroyAll(used));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const stopped = async (name: string) => (await hooks("sleepy", name)).some((h) => h.startsWith("stop:"));
+
+describe("sleepAfter", () => {
+  it("stops an idle container (SIGTERM, exit 0) after the idle time", async () => {
+    const name = use();
+    expect((await proxy("sleepy", name, "/echo")).status).toBe(200);
+    const idleSince = performance.now();
+    await waitFor("the idle stop", () => stopped(name), 20_000);
+    const took = performance.now() - idleSince;
+    measure("sleepAfter 3 s: idle → stopped", took);
+    expect(took).toBeGreaterThanOrEqual(2_900);
+    expect(await hooks("sleepy", name)).toEqual(["start", "expired", "stop:0:exit"]);
+    const [container] = await dockerContainers("sleepy", name);
+    expect(container).toMatchObject({ status: "exited", exitCode: 0 });
+  });
+
+  it("does not stop a container while a response is still streaming", async () => {
+    const name = use();
+    // 10 chunks, 800 ms apart: 8 s of activity, well past the 3 s idle time.
+    const res = await proxy("sleepy", name, "/drip?ms=800&n=10");
+    const body = await res.text();
+    expect(body).toContain("tick 9");
+    expect(body).toContain("done");
+    expect(await stopped(name)).toBe(false);
+    expect((await dockerContainers("sleepy", name))[0]).toMatchObject({ status: "running" });
+    // Once the body is read, the idle timer runs again.
+    await waitFor("the idle stop after the stream ended", () => stopped(name), 20_000);
+  });
+
+  it("does not stop a container while a WebSocket is open", async () => {
+    const name = use();
+    const ws = await openSocket("sleepy", name);
+    await sleep(8_000);
+    expect(await stopped(name)).toBe(false);
+    expect((await dockerContainers("sleepy", name))[0]).toMatchObject({ status: "running" });
+    // Still usable after the quiet period.
+    const echoed = new Promise((resolve) => ws.addEventListener("message", (e) => resolve(e.data), { once: true }));
+    ws.send("still here");
+    expect(await echoed).toBe("still here");
+    ws.close(1000);
+    await waitFor("the idle stop after the socket closed", () => stopped(name), 20_000);
+  });
+});
