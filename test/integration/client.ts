@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { inject } from "vitest";
 
-export type Kind = "app" | "configured" | "ports" | "sleepy" | "random" | "late" | "silent";
+export type Kind = "app" | "configured" | "ports" | "sleepy" | "random" | "late" | "silent" | "egress" | "supervised";
 
 export const baseUrl = (): string => inject("baseUrl");
 

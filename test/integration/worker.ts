@@ -9,8 +9,11 @@
 //                                      JSON body = args; answers {ok, value | error, ms}
 //   /random/<n>/proxy/<path>           getRandom(RANDOM, n).fetch(...)
 //   /id/<kind>/<name>                  the Durable Object id (names the Docker container)
-import { Container, getContainer, getRandom, switchPort } from "../../src";
-import type { StopParams } from "../../src";
+import { Container, ContainerProxy, getContainer, getRandom, switchPort } from "../../src";
+import type { ContainerEvent, OutboundHandlerContext, StopParams } from "../../src";
+
+// Outbound interception needs the Worker to export ContainerProxy.
+export { ContainerProxy };
 
 interface Env {
   APP: DurableObjectNamespace<AppContainer>;
@@ -20,6 +23,8 @@ interface Env {
   RANDOM: DurableObjectNamespace<RandomContainer>;
   LATE: DurableObjectNamespace<LateContainer>;
   SILENT: DurableObjectNamespace<SilentContainer>;
+  EGRESS: DurableObjectNamespace<EgressContainer>;
+  SUPERVISED: DurableObjectNamespace<SupervisedContainer>;
 }
 
 const HOOKS_KEY = "it:hooks";
@@ -54,6 +59,12 @@ class RecordingContainer extends Container<Env> {
     return super.onActivityExpired();
   }
 
+  override async onEvent(event: ContainerEvent): Promise<void> {
+    if (event.type === "restart" || event.type === "restartGaveUp" || event.type === "hardTimeout") {
+      await this.#record(`event:${event.type}`);
+    }
+  }
+
   /** Hook calls so far, oldest first, as "<ms> <entry>". */
   async hooks(): Promise<string[]> {
     return (await this.ctx.storage.get<string[]>(HOOKS_KEY)) ?? [];
@@ -64,7 +75,7 @@ class RecordingContainer extends Container<Env> {
    * errors thrown across a stub lose their shape, and tests want the message.
    */
   async call(method: string, args: unknown[]): Promise<{ ok: boolean; value?: unknown; error?: string; ms: number }> {
-    const allowed = ["start", "startAndWaitForPorts", "stop", "destroy", "getState", "hooks", "waitForPort"];
+    const allowed = ["start", "startAndWaitForPorts", "stop", "destroy", "getState", "hooks", "waitForPort", "setHardTimeout", "setReadyOnPath"];
     const started = Date.now();
     if (!allowed.includes(method)) return { ok: false, error: `unknown method ${method}`, ms: 0 };
     try {
@@ -108,10 +119,44 @@ export class SilentContainer extends RecordingContainer {
   override envVars: Record<string, string> = { START_DELAY_MS: "600000" };
 }
 
+/**
+ * Outbound interception: requests the app makes (through the sidecar
+ * stand-in, as an explicit proxy: `http_proxy`) reach the Worker's handlers.
+ * Internet is off, one host is denied.
+ */
+export class EgressContainer extends RecordingContainer {
+  override envVars: Record<string, string> = { http_proxy: "http://127.0.0.1:39080" };
+  override enableInternet = false;
+  override deniedHosts = ["blocked.example.test"];
+  static override outboundByHost = {
+    "api.example.test": (request: Request, _env: unknown, ctx: OutboundHandlerContext) =>
+      Response.json({ handledBy: "worker", url: request.url, className: ctx.className }),
+  };
+}
+
+/**
+ * The opt-in additions: HTTP readiness on /echo (answers 200 once listening),
+ * a restart policy with short backoff, and a hard timeout set per test.
+ */
+export class SupervisedContainer extends RecordingContainer {
+  override readyOn = { path: "/echo", status: 200 };
+  override restart = { on: "failure" as const, maxRetries: 2, backoff: { initialMs: 300, jitter: 0 } };
+
+  /** Set the hard timeout for this instance (seconds). */
+  async setHardTimeout(seconds: number): Promise<void> {
+    this.hardTimeout = seconds;
+  }
+
+  /** Point HTTP readiness at another path for this instance. */
+  async setReadyOnPath(path: string): Promise<void> {
+    this.readyOn = { path, status: 200 };
+  }
+}
+
 /** Only for getRandom: its instance names (instance-<n>) are shared by design. */
 export class RandomContainer extends RecordingContainer {}
 
-type Kind = "app" | "configured" | "ports" | "sleepy" | "random" | "late" | "silent";
+type Kind = "app" | "configured" | "ports" | "sleepy" | "random" | "late" | "silent" | "egress" | "supervised";
 
 function namespace(env: Env, kind: string): DurableObjectNamespace<RecordingContainer> | undefined {
   const byKind: Record<Kind, DurableObjectNamespace<RecordingContainer>> = {
@@ -122,6 +167,8 @@ function namespace(env: Env, kind: string): DurableObjectNamespace<RecordingCont
     random: env.RANDOM,
     late: env.LATE,
     silent: env.SILENT,
+    egress: env.EGRESS as unknown as DurableObjectNamespace<RecordingContainer>,
+    supervised: env.SUPERVISED as unknown as DurableObjectNamespace<RecordingContainer>,
   };
   return byKind[kind as Kind];
 }

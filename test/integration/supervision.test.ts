@@ -1,0 +1,71 @@
+// The opt-in additions on real containers: HTTP readiness (readyOn), the
+// restart policy and hardTimeout.
+import { afterEach, describe, expect, it } from "vitest";
+import { destroyAll, freshName, hooks, proxy, rpc, waitFor, type Kind } from "./client";
+
+const used: Array<[Kind, string]> = [];
+const use = (kind: Kind): string => {
+  const name = freshName();
+  used.push([kind, name]);
+  return name;
+};
+afterEach(() => destroyAll(used));
+
+describe("readyOn", () => {
+  it("is ready once the health path answers 200", async () => {
+    const name = use("supervised");
+    const result = await rpc("supervised", name, "startAndWaitForPorts");
+    expect(result).toMatchObject({ ok: true });
+    expect((await rpc("supervised", name, "getState")).value).toMatchObject({ status: "healthy" });
+  });
+
+  it("a health path that never answers 200 fails within the port budget, saying why", async () => {
+    const name = use("supervised");
+    await rpc("supervised", name, "setReadyOnPath", "/no-such-path");
+    const result = await rpc("supervised", name, "startAndWaitForPorts", { cancellationOptions: { portReadyTimeoutMS: 3_000 } });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/answered 404, which readyOn does not accept/);
+    expect(result.ms).toBeLessThan(3_000 + 2_000);
+  });
+});
+
+describe("restart policy", () => {
+  it("a container that crashes is restarted by the policy and serves again", async () => {
+    const name = use("supervised");
+    expect((await proxy("supervised", name, "/echo")).status).toBe(200);
+    await proxy("supervised", name, "/exit?code=3").then((r) => r.text()).catch(() => undefined);
+    await waitFor("the exit and the policy's restart decision", async () => {
+      const seen = await hooks("supervised", name);
+      return seen.includes("stop:3:exit") && seen.includes("event:restart") ? seen : undefined;
+    });
+    const state = (await rpc("supervised", name, "getState")).value as { restart?: { attempts: number; lastExitCode: number } };
+    expect(state.restart).toMatchObject({ attempts: 1, lastExitCode: 3 });
+    expect((await proxy("supervised", name, "/echo")).status).toBe(200);
+  });
+});
+
+describe("hardTimeout", () => {
+  it("stops a busy container after the hard timeout", async () => {
+    const name = use("supervised");
+    await rpc("supervised", name, "setHardTimeout", 3);
+    expect((await proxy("supervised", name, "/echo")).status).toBe(200);
+    const started = Date.now();
+    let busy = true;
+    const traffic = (async () => {
+      while (busy) {
+        await proxy("supervised", name, "/echo").then((r) => r.text()).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    try {
+      await waitFor("the hard timeout to stop the container", async () => {
+        const seen = await hooks("supervised", name);
+        return seen.includes("event:hardTimeout") && seen.some((h) => h.startsWith("stop:")) ? seen : undefined;
+      }, 15_000);
+    } finally {
+      busy = false;
+      await traffic;
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
+  });
+});
