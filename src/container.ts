@@ -558,7 +558,14 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     await this.#lifecycle.restore();
     if (this.#runtime.running) {
       // A container that outlived the previous instance keeps its outbound rules.
-      await this.#outbound.apply().catch((error: unknown) => this.onError(error));
+      // Reported, never thrown: a failing blockConcurrencyWhile would break the object.
+      await this.#outbound.apply().catch(async (error: unknown) => {
+        try {
+          await this.onError(error);
+        } catch {
+          // The default onError rethrows after logging.
+        }
+      });
     }
   }
 
