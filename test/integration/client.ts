@@ -1,7 +1,7 @@
 // What the integration tests use to drive the Worker (worker.ts routes) and to
 // look at what Docker really did.
 import { execFileSync } from "node:child_process";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 
 export type Kind = "app" | "configured" | "ports" | "sleepy" | "random" | "late" | "silent" | "egress" | "supervised";
 
@@ -118,21 +118,20 @@ export function dockerExitCodes(containerName: string, sinceMs: number): number[
     .map((line) => Number(line.slice(containerName.length + 1)));
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+export { waitFor } from "../shared/wait-for";
+
+/**
+ * A fresh container name per call, for `kind`; every container named during a
+ * test is destroyed after it (call once per test file).
+ */
+export function useContainers(): (kind: Kind) => string {
+  const used: Array<[Kind, string]> = [];
+  afterEach(() => destroyAll(used));
+  return (kind) => {
+    const name = freshName();
+    used.push([kind, name]);
+    return name;
+  };
 }
 
 /** Kills the container of each name used by a test; errors ignored (best effort). */

@@ -2,16 +2,10 @@
 // HTTP requests; the Worker's ContainerProxy decides. The fixture app sends
 // them through the sidecar stand-in as an explicit proxy (`http_proxy`), since
 // the stand-in cannot capture traffic transparently as the real sidecar does.
-import { afterEach, describe, expect, it } from "vitest";
-import { destroyAll, freshName, proxy, type Kind } from "./client";
+import { describe, expect, it } from "vitest";
+import { proxy, useContainers } from "./client";
 
-const used: Array<[Kind, string]> = [];
-const use = (kind: Kind): string => {
-  const name = freshName();
-  used.push([kind, name]);
-  return name;
-};
-afterEach(() => destroyAll(used));
+const use = useContainers();
 
 interface Outbound {
   status?: number;

@@ -1,15 +1,10 @@
 // sleepAfter on real containers (SleepyContainer: 3 s): idle containers stop,
 // busy ones (a streaming response, an open WebSocket) do not.
-import { afterEach, describe, expect, it } from "vitest";
-import { destroyAll, dockerContainers, freshName, hooks, measure, openSocket, proxy, waitFor, type Kind } from "./client";
+import { describe, expect, it } from "vitest";
+import { dockerContainers, hooks, measure, openSocket, proxy, useContainers, waitFor } from "./client";
 
-const used: Array<[Kind, string]> = [];
-const use = (): string => {
-  const name = freshName();
-  used.push(["sleepy", name]);
-  return name;
-};
-afterEach(() => destroyAll(used));
+const useContainer = useContainers();
+const use = (): string => useContainer("sleepy");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const stopped = async (name: string) => (await hooks("sleepy", name)).some((h) => h.startsWith("stop:"));

@@ -1,14 +1,8 @@
 // Start, configuration, stop, destroy, exit codes and crashes on real containers.
-import { afterEach, describe, expect, it } from "vitest";
-import { destroyAll, dockerContainers, dockerExitCodes, freshName, hooks, measure, portUrl, proxy, rpc, waitFor, type Kind } from "./client";
+import { describe, expect, it } from "vitest";
+import { dockerContainers, dockerExitCodes, hooks, measure, portUrl, proxy, rpc, useContainers, waitFor } from "./client";
 
-const used: Array<[Kind, string]> = [];
-const use = (kind: Kind): string => {
-  const name = freshName();
-  used.push([kind, name]);
-  return name;
-};
-afterEach(() => destroyAll(used));
+const use = useContainers();
 
 describe("starting", () => {
   it("cold start answers the first request, then warm requests are fast", async () => {

@@ -1,15 +1,9 @@
 // Ports on real containers: defaultPort, requiredPorts, switchPort, ports that
 // open late or never.
-import { afterEach, describe, expect, it } from "vitest";
-import { destroyAll, dockerContainers, freshName, hooks, measure, portUrl, proxy, rpc, waitFor, type Kind } from "./client";
+import { describe, expect, it } from "vitest";
+import { dockerContainers, hooks, measure, portUrl, proxy, rpc, useContainers, waitFor } from "./client";
 
-const used: Array<[Kind, string]> = [];
-const use = (kind: Kind): string => {
-  const name = freshName();
-  used.push([kind, name]);
-  return name;
-};
-afterEach(() => destroyAll(used));
+const use = useContainers();
 
 const portOf = async (res: Response): Promise<number> => ((await res.json()) as { port: number }).port;
 

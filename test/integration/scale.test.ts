@@ -1,15 +1,9 @@
 // Fan-out, concurrency and big bodies on real containers.
 import { createHash } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
-import { baseUrl, destroyAll, dockerContainers, freshName, hooks, measure, proxy, proxyUrl, type Kind } from "./client";
+import { describe, expect, it } from "vitest";
+import { baseUrl, dockerContainers, hooks, measure, proxy, proxyUrl, useContainers } from "./client";
 
-const used: Array<[Kind, string]> = [];
-const use = (kind: Kind): string => {
-  const name = freshName();
-  used.push([kind, name]);
-  return name;
-};
-afterEach(() => destroyAll(used));
+const use = useContainers();
 
 const MB = 1024 * 1024;
 const BIG = 50 * MB;

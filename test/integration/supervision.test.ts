@@ -1,15 +1,9 @@
 // The opt-in additions on real containers: HTTP readiness (readyOn), the
 // restart policy and hardTimeout.
-import { afterEach, describe, expect, it } from "vitest";
-import { destroyAll, freshName, hooks, proxy, rpc, waitFor, type Kind } from "./client";
+import { describe, expect, it } from "vitest";
+import { hooks, proxy, rpc, useContainers, waitFor } from "./client";
 
-const used: Array<[Kind, string]> = [];
-const use = (kind: Kind): string => {
-  const name = freshName();
-  used.push([kind, name]);
-  return name;
-};
-afterEach(() => destroyAll(used));
+const use = useContainers();
 
 describe("readyOn", () => {
   it("is ready once the health path answers 200", async () => {

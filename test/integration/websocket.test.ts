@@ -1,10 +1,9 @@
 // WebSocket proxying to a real container: both directions, text and binary,
 // order, close codes.
-import { afterEach, describe, expect, it } from "vitest";
-import { destroyAll, freshName, openSocket, type Kind } from "./client";
+import { describe, expect, it } from "vitest";
+import { openSocket, useContainers } from "./client";
 
-const used: Array<[Kind, string]> = [];
-afterEach(() => destroyAll(used));
+const use = useContainers();
 
 /** Collects the next `count` messages as strings ("t:<text>") or byte arrays ("b:<bytes>"). */
 function nextMessages(ws: WebSocket, count: number): Promise<string[]> {
@@ -24,8 +23,7 @@ function nextMessages(ws: WebSocket, count: number): Promise<string[]> {
 
 describe("WebSocket", () => {
   it("echoes text and binary frames in order, keeping their type", async () => {
-    const name = freshName();
-    used.push(["app", name]);
+    const name = use("app");
     const ws = await openSocket("app", name);
     const expected: string[] = [];
     const replies = nextMessages(ws, 40);
@@ -44,8 +42,7 @@ describe("WebSocket", () => {
   });
 
   it("carries a burst from the container in order, and large frames", async () => {
-    const name = freshName();
-    used.push(["app", name]);
+    const name = use("app");
     const ws = await openSocket("app", name);
     const burst = nextMessages(ws, 200);
     ws.send("burst:200");
@@ -60,8 +57,7 @@ describe("WebSocket", () => {
   });
 
   it("passes the container's close code and reason to the client", async () => {
-    const name = freshName();
-    used.push(["app", name]);
+    const name = use("app");
     const ws = await openSocket("app", name);
     const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve, { once: true }));
     ws.send("close:4001:bye now");
