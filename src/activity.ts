@@ -2,7 +2,8 @@
  * @module activity
  * The `sleepAfter` idle deadline. Renewing only moves a number in memory; the
  * alarm loop reads it when the alarm fires, so steady traffic costs no alarm
- * writes (the original re-armed an alarm on every request).
+ * writes, and an idle object none at all (the original keeps an alarm loop
+ * that wakes every few minutes, busy or idle: see bench/results).
  */
 
 /** Tracks the idle deadline and the work in flight that keeps a container busy. */

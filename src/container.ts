@@ -11,6 +11,8 @@ import { AlarmClock, runAlarmCycle } from "./alarm";
 import {
   ACTIVITY_DEADLINE_KEY,
   CONTAINER_BASE_URL,
+  DEFAULT_MAX_POLL_INTERVAL_MS,
+  DEFAULT_WAIT_INTERVAL_MS,
   NO_INSTANCE_RETRY_AFTER_S,
   DEFAULT_NEXT_ALARM_MS,
   DEFAULT_PING_ENDPOINT,
@@ -173,7 +175,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#runtime = runtime;
     this.#state = new StateStore(ctx.storage);
     // Read through a getter: subclass fields are assigned after this constructor.
-    this.#activity = new ActivityTracker(() => parseDuration(this.sleepAfter, "sleepAfter"));
+    this.#activity = new ActivityTracker(() => this.#sleepAfterMs());
     this.#clock = new AlarmClock(ctx.storage);
     this.#schedules = new ScheduleStore(sqlOf(ctx));
     registerContainerClass(new.target as unknown as OutboundStatics & { name: string });
@@ -384,9 +386,10 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    */
   async waitForPort(options: WaitOptions): Promise<number> {
     assertPort(options.portToCheck, "portToCheck");
-    const interval = options.waitInterval ?? waitBudget().intervalMs;
-    const budget = options.retries === undefined ? waitBudget({}).portDeadline : Date.now() + retriesBudget(options.retries, interval);
-    return this.#lifecycle.waitForPort(options.portToCheck, budget, Math.max(1, interval), options.signal);
+    const budget =
+      options.retries === undefined ? waitBudget({}).portDeadline : Date.now() + retriesBudget(options.retries, options.waitInterval);
+    const pollCap = options.waitInterval ?? DEFAULT_MAX_POLL_INTERVAL_MS;
+    return this.#lifecycle.waitForPort(options.portToCheck, budget, Math.max(1, pollCap), options.signal);
   }
 
   /**
@@ -569,6 +572,14 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     }
   }
 
+  // Parsed once per value: renewal runs on every request and WebSocket.
+  #sleepAfterParsed: { value: string | number; ms: number } | undefined;
+  #sleepAfterMs(): number {
+    const value = this.sleepAfter;
+    if (this.#sleepAfterParsed?.value !== value) this.#sleepAfterParsed = { value, ms: parseDuration(value, "sleepAfter") };
+    return this.#sleepAfterParsed.ms;
+  }
+
   #validateConfig(): void {
     parseDuration(this.sleepAfter, "sleepAfter");
     if (this.hardTimeout !== undefined) parseDuration(this.hardTimeout, "hardTimeout");
@@ -685,5 +696,5 @@ function retriesBudget(retries: number, interval: number | undefined): number {
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RangeError(`Invalid retries: ${String(retries)}. Expected a non-negative integer.`);
   }
-  return retries * (interval ?? waitBudget().intervalMs);
+  return retries * (interval ?? DEFAULT_WAIT_INTERVAL_MS);
 }

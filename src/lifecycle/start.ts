@@ -6,8 +6,8 @@
 
 import {
   DEFAULT_INSTANCE_GET_TIMEOUT_MS,
+  DEFAULT_MAX_POLL_INTERVAL_MS,
   DEFAULT_PORT_READY_TIMEOUT_MS,
-  DEFAULT_WAIT_INTERVAL_MS,
 } from "../constants";
 import type { RuntimeStartOptions } from "../runtime";
 import type {
@@ -65,7 +65,7 @@ export interface WaitBudget {
   instanceDeadline: number;
   /** By then every port must be ready. */
   portDeadline: number;
-  /** Upper bound of the polling interval. */
+  /** Upper bound of the polling interval (`waitInterval`, else 50 ms). */
   intervalMs: number;
   signal: AbortSignal | undefined;
 }
@@ -74,7 +74,7 @@ export interface WaitBudget {
 export function waitBudget(options: CancellationOptions = {}, now: number = Date.now()): WaitBudget {
   const instance = nonNegative(options.instanceGetTimeoutMS, DEFAULT_INSTANCE_GET_TIMEOUT_MS, "instanceGetTimeoutMS");
   const ports = nonNegative(options.portReadyTimeoutMS, DEFAULT_PORT_READY_TIMEOUT_MS, "portReadyTimeoutMS");
-  const interval = nonNegative(options.waitInterval, DEFAULT_WAIT_INTERVAL_MS, "waitInterval");
+  const interval = nonNegative(options.waitInterval, DEFAULT_MAX_POLL_INTERVAL_MS, "waitInterval");
   return {
     instanceDeadline: now + instance,
     // As in the original, the port budget counts from the start of the call

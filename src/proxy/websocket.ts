@@ -33,12 +33,12 @@ export async function proxyWebSocket(port: RuntimeTcpPort, request: Request, act
     open = false;
     end();
   };
-  relay(server, container, activity, finish);
-  relay(container, server, activity, finish);
+  relay(server, container, finish);
+  relay(container, server, finish);
   return new Response(null, { status: 101, webSocket: client, headers: upstream.headers });
 }
 
-function relay(from: WebSocket, to: WebSocket, activity: ActivityTracker, finish: () => void): void {
+function relay(from: WebSocket, to: WebSocket, finish: () => void): void {
   // Messages that must wait (a Blob being read) hold back the ones after them.
   let queue: Promise<void> | undefined;
   const forward = (data: string | ArrayBuffer) => {
@@ -50,8 +50,8 @@ function relay(from: WebSocket, to: WebSocket, activity: ActivityTracker, finish
       finish();
     }
   };
+  // No renewal per message: the socket counts as in flight for its whole life.
   from.addEventListener("message", (event) => {
-    activity.renew();
     const data = event.data as string | ArrayBuffer | Blob;
     if (!queue && !(data instanceof Blob)) return forward(data);
     const previous = queue ?? Promise.resolve();

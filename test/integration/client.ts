@@ -121,14 +121,14 @@ export function dockerExitCodes(containerName: string, sinceMs: number): number[
 export { waitFor } from "../shared/wait-for";
 
 /**
- * A fresh container name per call, for `kind`; every container named during a
- * test is destroyed after it (call once per test file).
+ * A fresh container name per call, for `kind` (or `name`, when a test must
+ * use a fixed one); every container named during a test is destroyed after it
+ * (call once per test file).
  */
-export function useContainers(): (kind: Kind) => string {
+export function useContainers(): (kind: Kind, name?: string) => string {
   const used: Array<[Kind, string]> = [];
   afterEach(() => destroyAll(used));
-  return (kind) => {
-    const name = freshName();
+  return (kind, name = freshName()) => {
     used.push([kind, name]);
     return name;
   };

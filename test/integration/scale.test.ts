@@ -45,7 +45,7 @@ describe("fan-out and concurrency", () => {
     // 30 uniform picks miss one of 3 instances with probability ~1.5e-5.
     expect(boots.size).toBe(N);
     for (let i = 0; i < N; i++) {
-      used.push(["random", `instance-${i}`]);
+      use("random", `instance-${i}`);
       const running = (await dockerContainers("random", `instance-${i}`)).filter((c) => c.status === "running");
       expect(running).toHaveLength(1);
     }

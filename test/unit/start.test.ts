@@ -108,18 +108,20 @@ describe("normaliseStartArgs", () => {
 describe("waitBudget", () => {
   const now = 1_000_000;
 
-  it("uses the defaults 8000 / 20000 / 300 relative to now", () => {
+  // Polling backs off up to 50 ms unless waitInterval says otherwise (the
+  // documented 300 ms default remains the unit of `retries` budgets).
+  it("uses the defaults 8000 / 20000 / 50 relative to now", () => {
     expect(waitBudget({}, now)).toStrictEqual({
       instanceDeadline: now + 8_000,
       portDeadline: now + 20_000,
-      intervalMs: 300,
+      intervalMs: 50,
       signal: undefined,
     });
   });
 
   it("without options at all uses the defaults", () => {
     const budget = waitBudget(undefined, now);
-    expect([budget.instanceDeadline - now, budget.portDeadline - now, budget.intervalMs]).toEqual([8_000, 20_000, 300]);
+    expect([budget.instanceDeadline - now, budget.portDeadline - now, budget.intervalMs]).toEqual([8_000, 20_000, 50]);
   });
 
   it("defaults now to the current time", () => {
