@@ -51,57 +51,41 @@ function control(self, url) {
   return undefined;
 }
 
-export class OursContainer extends Ours {
-  defaultPort = PORT;
-  sleepAfter = SLEEP_AFTER;
-  envVars = { PORTS: String(PORT) };
-  constructor(ctx, env) {
-    super(ctx, env);
-    this.counters = makeCounters();
-    this.wrapped = countSetAlarm(ctx, this.counters);
-  }
-  async alarm(info) {
-    this.counters.alarms++;
-    return super.alarm(info);
-  }
-  async fetch(request) {
-    const url = new URL(request.url);
-    if (url.pathname.startsWith("/__bench/")) {
-      if (url.pathname === "/__bench/destroy") {
-        await this.destroy();
-        return Response.json({ ok: true });
-      }
-      return control(this, url) ?? new Response("unknown control", { status: 404 });
+/**
+ * The same instrumentation on either library's class: alarm() and
+ * ctx.storage.setAlarm counters, and the /__bench/ control routes.
+ */
+function instrumented(Base) {
+  return class extends Base {
+    defaultPort = PORT;
+    sleepAfter = SLEEP_AFTER;
+    envVars = { PORTS: String(PORT) };
+    constructor(ctx, env) {
+      super(ctx, env);
+      this.counters = makeCounters();
+      this.wrapped = countSetAlarm(ctx, this.counters);
     }
-    return super.fetch(request);
-  }
+    async alarm(info) {
+      this.counters.alarms++;
+      return super.alarm(info);
+    }
+    async fetch(request) {
+      const url = new URL(request.url);
+      if (url.pathname.startsWith("/__bench/")) {
+        if (url.pathname === "/__bench/destroy") {
+          await this.destroy();
+          return Response.json({ ok: true });
+        }
+        return control(this, url) ?? new Response("unknown control", { status: 404 });
+      }
+      return super.fetch(request);
+    }
+  };
 }
 
-export class OriginalContainer extends Original {
-  defaultPort = PORT;
-  sleepAfter = SLEEP_AFTER;
-  envVars = { PORTS: String(PORT) };
-  constructor(ctx, env) {
-    super(ctx, env);
-    this.counters = makeCounters();
-    this.wrapped = countSetAlarm(ctx, this.counters);
-  }
-  async alarm(info) {
-    this.counters.alarms++;
-    return super.alarm(info);
-  }
-  async fetch(request) {
-    const url = new URL(request.url);
-    if (url.pathname.startsWith("/__bench/")) {
-      if (url.pathname === "/__bench/destroy") {
-        await this.destroy();
-        return Response.json({ ok: true });
-      }
-      return control(this, url) ?? new Response("unknown control", { status: 404 });
-    }
-    return super.fetch(request);
-  }
-}
+export class OursContainer extends instrumented(Ours) {}
+
+export class OriginalContainer extends instrumented(Original) {}
 
 /** The physical limit: start the container and forward to its port, nothing else. */
 export class DirectContainer extends DurableObject {
