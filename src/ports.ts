@@ -46,7 +46,9 @@ export function resolvePortsToWait(
 export const PROBE_TIMEOUT_MS = 5_000;
 
 /** What one probe of a port found. */
-export type ProbeResult = { ready: true } | { ready: false; failure: RuntimeFailure; error: unknown };
+export type ProbeResult =
+  | { ready: true }
+  | { ready: false; failure: RuntimeFailure; error: unknown; timedOut?: boolean };
 
 /**
  * Send one request to `url` on `port`. Any HTTP response means the port is
@@ -61,7 +63,8 @@ export async function probePort(
   accept?: (status: number) => boolean,
 ): Promise<ProbeResult> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`probe of port ${port} timed out`)), timeoutMs);
+  const timeoutError = new Error(`probe of port ${port} timed out after ${timeoutMs} ms`);
+  const timer = setTimeout(() => controller.abort(timeoutError), timeoutMs);
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -74,7 +77,8 @@ export async function probePort(
     }
     return { ready: true };
   } catch (error) {
-    return { ready: false, failure: classifyRuntimeError(error), error };
+    const timedOut = controller.signal.reason === timeoutError && !signal?.aborted;
+    return { ready: false, failure: classifyRuntimeError(error), error, timedOut };
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
@@ -152,7 +156,10 @@ export async function pollUntilReady(
     const result = await probePort(runtime, port, url, timeout, options.signal, options.accept);
     if (result.ready) return attempt;
     if (options.signal?.aborted) throw abortError(options.signal);
-    last = result;
+    // A probe cut short by the end of the budget says only that time ran
+    // out; the failure before it (say, "not listening") is the better reason.
+    const cutShort = result.timedOut === true && timeout < PROBE_TIMEOUT_MS;
+    if (!(cutShort && last)) last = result;
     const fatal = options.giveUp?.(result);
     if (fatal) throw fatal;
     if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) break;

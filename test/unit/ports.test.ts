@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FALLBACK_PORT } from "../../src/constants";
-import { assertPort, resolvePortsToWait } from "../../src/ports";
+import { ContainerTimeoutError } from "../../src/errors";
+import { assertPort, pollUntilReady, resolvePortsToWait } from "../../src/ports";
+import type { ContainerRuntime } from "../../src/runtime";
 
 describe("assertPort", () => {
   it.each([1, 80, 8080, 65535])("accepts %d", (port) => {
@@ -67,5 +69,45 @@ describe("resolvePortsToWait", () => {
   it.each(invalid)("%s throws a RangeError", (_name, args) => {
     expect(() => resolvePortsToWait(...args)).toThrow(RangeError);
     expect(() => resolvePortsToWait(...args)).toThrow(/1 to 65535/);
+  });
+});
+
+describe("pollUntilReady: the reason it reports", () => {
+  /** A runtime whose port refuses `refusals` times, then accepts connections that never answer. */
+  function refusingThenHanging(refusals: number): ContainerRuntime {
+    let calls = 0;
+    const port = {
+      fetch(_url: string, init?: RequestInit): Promise<Response> {
+        calls++;
+        if (calls <= refusals) return Promise.reject(new Error("the container is not listening to port 8080"));
+        return new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener("abort", () => reject(init.signal!.reason), { once: true });
+        });
+      },
+    };
+    return { getTcpPort: () => port } as unknown as ContainerRuntime;
+  }
+
+  async function failureOf(runtime: ContainerRuntime, budgetMs: number): Promise<string> {
+    const error = await pollUntilReady(runtime, 8080, "http://container/", {
+      deadline: Date.now() + budgetMs,
+      maxIntervalMs: 10,
+      what: "Port 8080",
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ContainerTimeoutError);
+    return (error as Error).message;
+  }
+
+  it("keeps the earlier 'not listening' when the last probe is only cut short by the budget", async () => {
+    const message = await failureOf(refusingThenHanging(3), 150);
+    expect(message).toMatch(/^Port 8080 was not ready in time \(last error: .*not listening to port 8080\)$/);
+  });
+
+  it("reports the timeout when no probe ever said anything else", async () => {
+    const message = await failureOf(refusingThenHanging(0), 60);
+    expect(message).toMatch(/last error: probe of port 8080 timed out after \d+ ms/);
   });
 });
