@@ -3,7 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { afterEach, inject } from "vitest";
 
-export type Kind = "app" | "configured" | "ports" | "sleepy" | "random" | "late" | "silent" | "egress" | "supervised";
+/** A kind of container the suite's Worker serves (its table in worker.ts, e.g. "app"). */
+export type Kind = string;
 
 export const baseUrl = (): string => inject("baseUrl");
 
@@ -33,12 +34,8 @@ export function openSocket(kind: Kind, name: string): Promise<WebSocket> {
   });
 }
 
-export interface CallResult {
-  ok: boolean;
-  value?: unknown;
-  error?: string;
-  ms: number;
-}
+export type { CallResult } from "../shared/fixture-worker";
+import type { CallResult } from "../shared/fixture-worker";
 
 /** Runs a Container method inside the Durable Object (worker.ts `call`). */
 export async function rpc(kind: Kind, name: string, method: string, ...args: unknown[]): Promise<CallResult> {
@@ -60,20 +57,11 @@ export interface DockerContainer {
   logs: () => string;
 }
 
-const CLASS_OF: Record<Kind, string> = {
-  app: "AppContainer",
-  configured: "ConfiguredContainer",
-  ports: "PortsContainer",
-  sleepy: "SleepyContainer",
-  random: "RandomContainer",
-  late: "LateContainer",
-  silent: "SilentContainer",
-};
-
 /** The app containers Docker has for one Durable Object (sidecars left out). */
 export async function dockerContainers(kind: Kind, name: string): Promise<DockerContainer[]> {
-  const id = await (await fetch(`${baseUrl()}/id/${kind}/${name}`)).text();
-  return dockerContainersById(`${CLASS_OF[kind]}-${id}`);
+  // "<class>-<id>": part of the name workerd gives the Docker container.
+  const fragment = await (await fetch(`${baseUrl()}/docker/${kind}/${name}`)).text();
+  return dockerContainersById(fragment);
 }
 
 export function dockerContainersById(fragment: string): DockerContainer[] {

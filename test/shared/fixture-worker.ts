@@ -1,0 +1,137 @@
+// What the Workers of the real-container suites (test/integration,
+// test/faults) share: a Container that records its hook calls in storage, and
+// the HTTP routes the Node-side tests drive it through. The Durable Objects
+// use this package's public API only, on the fixture app image
+// (fixtures/app/server.mjs lists the routes the container serves).
+//
+// Routes (test/integration/client.ts builds these URLs):
+//   /<kind>/<name>/proxy/<path>        stub.fetch(request for /<path>)
+//   /<kind>/<name>/port/<p>/<path>     stub.fetch(switchPort(request, p))
+//   /<kind>/<name>/rpc/<method>        run a method inside the object;
+//                                      JSON body = args; answers {ok, value | error, ms}
+//   /random/<n>/proxy/<path>           getRandom(<random kind's namespace>, n).fetch(...)
+//   /docker/<kind>/<name>              "<class>-<id>": what Docker's container name contains
+import { Container, getContainer, getRandom, switchPort } from "../../src";
+import type { ContainerEvent, StopParams } from "../../src";
+
+const HOOKS_KEY = "it:hooks";
+
+/** What `call` answers: errors thrown across a stub lose their shape, so they travel as data. */
+export interface CallResult {
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+  ms: number;
+}
+
+/** Records every hook call in storage, so tests can read them after the fact. */
+export class RecordingContainer<Env = unknown> extends Container<Env> {
+  override defaultPort = 8080;
+  override sleepAfter: string | number = "2m";
+
+  /** Methods a test may run through `call` (subclasses add theirs). */
+  protected callable = new Set([
+    "start", "startAndWaitForPorts", "stop", "destroy", "getState", "hooks", "waitForPort",
+  ]);
+
+  /** Append `entry` to the hook log (also printed to wrangler's log). */
+  protected async record(entry: string): Promise<void> {
+    console.log(`[it ${this.ctx.id.toString().slice(0, 8)}] hook ${entry}`);
+    const hooks = (await this.ctx.storage.get<string[]>(HOOKS_KEY)) ?? [];
+    hooks.push(`${Date.now()} ${entry}`);
+    await this.ctx.storage.put(HOOKS_KEY, hooks);
+  }
+
+  override async onStart(): Promise<void> {
+    await this.record("start");
+  }
+
+  override async onStop(params: StopParams): Promise<void> {
+    await this.record(`stop:${params.exitCode}:${params.reason}`);
+  }
+
+  override onError(error: unknown): unknown {
+    void this.record(`error:${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
+
+  override async onActivityExpired(): Promise<void | boolean> {
+    await this.record("expired");
+    return super.onActivityExpired();
+  }
+
+  override async onEvent(event: ContainerEvent): Promise<void> {
+    if (event.type === "restart" || event.type === "restartGaveUp" || event.type === "hardTimeout") {
+      await this.record(`event:${event.type}`);
+    }
+  }
+
+  /** Hook calls so far, oldest first, as "<ms> <entry>". */
+  async hooks(): Promise<string[]> {
+    return (await this.ctx.storage.get<string[]>(HOOKS_KEY)) ?? [];
+  }
+
+  /** Runs one allowed method inside the object and reports the outcome as data. */
+  async call(method: string, args: unknown[]): Promise<CallResult> {
+    const started = Date.now();
+    if (!this.callable.has(method)) return { ok: false, error: `unknown method ${method}`, ms: 0 };
+    try {
+      const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
+      const value = await fn.apply(this, args);
+      return { ok: true, value: value ?? null, ms: Date.now() - started };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error), ms: Date.now() - started };
+    }
+  }
+}
+
+/**
+ * The kinds of container the tests can address: each one's namespace (of a
+ * RecordingContainer subclass; namespaces of subclasses are not assignable to
+ * one common type, hence `object`) and class name.
+ */
+export type KindTable = Record<string, [object, string]>;
+
+type Namespace = DurableObjectNamespace<RecordingContainer>;
+
+/** The request the container should see: same method, headers and body; path `rest`. */
+function forward(request: Request, rest: string, search: string): Request {
+  return new Request(`http://container/${rest}${search}`, request);
+}
+
+/**
+ * The fetch handler of a fixture Worker: `kinds(env)` maps each kind in the
+ * URL to its namespace; `random` names the kind `getRandom` spreads over.
+ */
+export function serveFixtures<Env>(kinds: (env: Env) => KindTable, random?: string): ExportedHandler<Env> {
+  return {
+    async fetch(request, env) {
+      const url = new URL(request.url);
+      const [kind = "", name = "", action = "", ...rest] = url.pathname.slice(1).split("/");
+      const table = kinds(env);
+
+      if (kind === "random" && random) {
+        const stub = await getRandom(table[random]![0] as Namespace, Number(name));
+        return stub.fetch(forward(request, rest.join("/"), url.search));
+      }
+      if (kind === "docker") {
+        const entry = table[name];
+        return entry ? new Response(`${entry[1]}-${(entry[0] as Namespace).idFromName(action)}`) : new Response("unknown kind", { status: 404 });
+      }
+      const entry = table[kind];
+      if (!entry || !name) return new Response(`unknown route ${url.pathname}`, { status: 404 });
+      const stub = getContainer(entry[0] as Namespace, name);
+
+      if (action === "proxy") return stub.fetch(forward(request, rest.join("/"), url.search));
+      if (action === "port") {
+        const [port = "", ...path] = rest;
+        return stub.fetch(switchPort(forward(request, path.join("/"), url.search), Number(port)));
+      }
+      if (action === "rpc") {
+        const args = request.method === "POST" ? ((await request.json()) as unknown[]) : [];
+        return Response.json(await stub.call(rest[0] ?? "", args));
+      }
+      return new Response(`unknown action ${action}`, { status: 404 });
+    },
+  };
+}
