@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.test.jsonc" } })],
   test: {
-    include: ["test/unit/**/*.test.ts"],
+    // test/faults/unit: the fault scenarios that need the fake runtime (issue 8).
+    include: ["test/unit/**/*.test.ts", "test/faults/unit/**/*.test.ts"],
     // The JSON report feeds scripts/test-summary.mjs (the closing "N passed, N failed" line).
     reporters: ["default", ["json", { outputFile: "coverage/unit-results.json" }]],
     coverage: {

@@ -25,11 +25,11 @@ import { ContainerHttpError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
 import { Lifecycle } from "./lifecycle/lifecycle";
 import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
-import { normaliseStartArgs, waitBudget } from "./lifecycle/start";
+import { normaliseStartArgs, runtimeStartOptions, type StartDefaults, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
 import { assertPort, resolvePortsToWait } from "./ports";
 import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
-import { targetPort } from "./proxy/target-port";
+import { refuseTarget, targetPort } from "./proxy/target-port";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
 import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
@@ -207,12 +207,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       state: this.#state,
       activity: this.#activity,
       validateConfig: () => this.#validateConfig(),
-      startDefaults: () => ({
-        envVars: this.envVars,
-        entrypoint: this.entrypoint,
-        enableInternet: this.enableInternet,
-        labels: this.labels,
-      }),
+      startDefaults: () => this.#startDefaults(),
       pingUrl: () => `http://${this.pingEndpoint}`,
       readinessProbe: (port) => this.#readinessProbe(port),
       beforeStart: async (options, launch) => {
@@ -272,11 +267,14 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * by `switchPort` (header `cf-container-target-port`) or `defaultPort`.
    * Starts the container if needed.
    *
-   * @throws {Error} when no port is known or the header is not a valid port
+   * A request whose `cf-container-target-port` header is not a port 1–65535
+   * gets a 400 response saying so; nothing is started.
+   *
+   * @throws {Error} when no port is known (no header, no `defaultPort`)
    */
   override async fetch(request: Request): Promise<Response> {
     const target = targetPort(request.headers, this.defaultPort);
-    if (!target.ok) throw new Error(target.message);
+    if (!target.ok) return refuseTarget(target);
     return this.containerFetch(withoutTargetPortHeader(request), target.port);
   }
 
@@ -313,7 +311,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    */
   async fetchIfRunning(request: Request): Promise<Response> {
     const target = targetPort(request.headers, this.defaultPort);
-    if (!target.ok) throw new Error(target.message);
+    if (!target.ok) return refuseTarget(target);
     return this.#forward(withoutTargetPortHeader(request), target.port, false);
   }
 
@@ -328,6 +326,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * @param waitOptions probe settings; the default budget is 8 s
    */
   async start(startOptions?: ContainerStartConfigOptions, waitOptions?: WaitOptions): Promise<void> {
+    this.#checkStart(startOptions);
     this.#lastStartOptions = startOptions;
     const probe = waitOptions?.portToCheck ?? this.defaultPort ?? this.requiredPorts?.[0] ?? FALLBACK_PORT;
     assertPort(probe, "portToCheck");
@@ -372,6 +371,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     startOptions?: ContainerStartConfigOptions,
   ): Promise<void> {
     const args = normaliseStartArgs(first, cancellationOptions, startOptions);
+    this.#checkStart(args.startOptions);
     if (args.startOptions) this.#lastStartOptions = args.startOptions;
     const ports = resolvePortsToWait(args.ports, this.requiredPorts, this.defaultPort, FALLBACK_PORT);
     await this.#lifecycle.launchAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
@@ -473,9 +473,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * ```
    */
   async schedule<T = string>(when: Date | number, callback: string, payload?: T): Promise<Schedule<T>> {
-    assertSchedulable(this, callback, payload);
+    const json = assertSchedulable(this, callback, payload);
     const timing = scheduleTiming(when, Date.now());
-    const schedule = this.#schedules.add(callback, timing, payload as T);
+    const schedule = this.#schedules.add(callback, timing, payload as T, json);
     await this.#clock.ensureBy(schedule.time * 1000);
     return schedule;
   }
@@ -578,6 +578,19 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     const value = this.sleepAfter;
     if (this.#sleepAfterParsed?.value !== value) this.#sleepAfterParsed = { value, ms: parseDuration(value, "sleepAfter") };
     return this.#sleepAfterParsed.ms;
+  }
+
+  #startDefaults(): StartDefaults {
+    return { envVars: this.envVars, entrypoint: this.entrypoint, enableInternet: this.enableInternet, labels: this.labels };
+  }
+
+  /**
+   * Refuse bad configuration or start options before anything is recorded,
+   * even when the container is already running and nothing would start.
+   */
+  #checkStart(startOptions: ContainerStartConfigOptions | undefined): void {
+    this.#validateConfig();
+    runtimeStartOptions(this.#startDefaults(), startOptions);
   }
 
   #validateConfig(): void {

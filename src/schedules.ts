@@ -52,10 +52,9 @@ export class ScheduleStore {
     this.#sql.exec(CREATE_TABLE);
   }
 
-  /** Insert a schedule and return it. `payload` must be JSON-serialisable. */
-  add<T>(callback: string, when: ScheduleTiming, payload: T): Schedule<T> {
+  /** Insert a schedule and return it; `json` is the payload as {@link encodePayload} stored it. */
+  add<T>(callback: string, when: ScheduleTiming, payload: T, json: string | null = encodePayload(payload)): Schedule<T> {
     const taskId = newTaskId();
-    const json = payload === undefined ? null : JSON.stringify(payload);
     const delay = when.type === "delayed" ? when.delayInSeconds : null;
     this.#sql.exec(
       `INSERT OR REPLACE INTO ${SCHEDULES_TABLE} (id, callback, payload, type, time, delayInSeconds) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -124,10 +123,14 @@ function toSchedule<T>(row: ScheduleRow): Schedule<T> {
     : { ...base, type: "scheduled" };
 }
 
+/** The latest time a `Date` can hold, in seconds (ECMAScript's ±8.64e15 ms). */
+const LATEST_DATE_SECONDS = 8.64e12;
+
 /**
  * The timing of `schedule(when, …)`: a `Date` runs at that second, a number
  * of seconds after `nowMs`.
  * @throws {TypeError} for anything else (an invalid Date, a negative or non-finite number)
+ * @throws {RangeError} for a delay past the latest representable date
  */
 export function scheduleTiming(when: unknown, nowMs: number): ScheduleTiming {
   if (when instanceof Date) {
@@ -135,23 +138,79 @@ export function scheduleTiming(when: unknown, nowMs: number): ScheduleTiming {
     return { type: "scheduled", time: Math.floor(when.getTime() / 1000) };
   }
   if (typeof when === "number" && Number.isFinite(when) && when >= 0) {
-    return { type: "delayed", time: Math.floor(nowMs / 1000 + when), delayInSeconds: when };
+    const time = Math.floor(nowMs / 1000 + when);
+    if (time > LATEST_DATE_SECONDS) {
+      throw new RangeError(
+        `schedule(): \`when\` is ${when} seconds from now, after the latest date JavaScript can represent (${new Date(LATEST_DATE_SECONDS * 1000).toISOString()}).`,
+      );
+    }
+    return { type: "delayed", time, delayInSeconds: when };
   }
   throw new TypeError(`schedule(): \`when\` must be a Date or a non-negative number of seconds; got ${describeValue(when)}.`);
 }
 
-/** Throw unless `callback` names a method of `target` and `payload` can be stored as JSON. */
-export function assertSchedulable(target: object, callback: unknown, payload: unknown): asserts callback is string {
+/**
+ * Largest payload, in UTF-8 bytes of its JSON, that `schedule()` stores.
+ * A schedule is one SQLite row and Durable Object SQLite rows are limited to
+ * 2 MB; 1 KB is kept for the row's other columns. Local workerd stores larger
+ * rows, so without this check a big payload works in development and fails
+ * once deployed.
+ */
+export const MAX_SCHEDULE_PAYLOAD_BYTES = 2_000_000 - 1_024;
+
+/**
+ * The JSON a payload is stored as (`null` for `undefined`), or a TypeError
+ * naming what cannot be stored. Plain JSON would silently turn a function or
+ * symbol into nothing and a Map or Set into `{}`, so the callback would get
+ * something other than what was scheduled; those are refused, with the path
+ * to the offending value.
+ */
+export function encodePayload(payload: unknown): string | null {
+  if (payload === undefined) return null;
+  const refuse = (path: string, what: string) =>
+    new TypeError(
+      `schedule(): payload${path} is ${what}, which JSON cannot store; a payload must be JSON-serialisable (plain objects, arrays, strings, numbers, booleans, null).`,
+    );
+  const paths = new Map<object, string>();
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload, function (this: unknown, key: string, value: unknown) {
+      const parent = this as object;
+      const path = key === "" && parent !== null && typeof parent === "object" && !paths.has(parent)
+        ? ""
+        : `${paths.get(parent) ?? ""}${Array.isArray(parent) ? `[${key}]` : `.${key}`}`;
+      if (typeof value === "function") throw refuse(path, "a function");
+      if (typeof value === "symbol") throw refuse(path, "a symbol");
+      if (typeof value === "bigint") throw refuse(path, "a bigint");
+      if (value instanceof Map || value instanceof Set) throw refuse(path, `a ${value.constructor.name}`);
+      if (value !== null && typeof value === "object") paths.set(value, path);
+      return value;
+    });
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith("schedule():")) throw error;
+    throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
+  }
+  if (json === undefined) return null;
+  const bytes = new TextEncoder().encode(json).byteLength;
+  if (bytes > MAX_SCHEDULE_PAYLOAD_BYTES) {
+    throw new RangeError(
+      `schedule(): payload is ${bytes} bytes as JSON; at most ${MAX_SCHEDULE_PAYLOAD_BYTES} fit in one schedule (Durable Object SQLite rows are limited to 2 MB). Store the data elsewhere (storage.put, R2, KV) and schedule its key.`,
+    );
+  }
+  return json;
+}
+
+/**
+ * Throw unless `callback` names a method of `target` and `payload` can be
+ * stored; returns the payload's JSON (see {@link encodePayload}).
+ */
+export function assertSchedulable(target: object, callback: unknown, payload: unknown): string | null {
   if (typeof callback !== "string" || typeof (target as Record<string, unknown>)[callback] !== "function") {
     throw new TypeError(
       `schedule(): callback must be the name of a method of ${target.constructor.name}; got ${describeValue(callback)}.`,
     );
   }
-  try {
-    JSON.stringify(payload);
-  } catch (error) {
-    throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
-  }
+  return encodePayload(payload);
 }
 
 /**

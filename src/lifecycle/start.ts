@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_POLL_INTERVAL_MS,
   DEFAULT_PORT_READY_TIMEOUT_MS,
 } from "../constants";
+import { describeValue } from "../errors";
 import type { RuntimeStartOptions } from "../runtime";
 import type {
   CancellationOptions,
@@ -33,16 +34,44 @@ export function runtimeStartOptions(
   defaults: StartDefaults,
   overrides: ContainerStartConfigOptions = {},
 ): RuntimeStartOptions {
-  const env = overrides.envVars ?? defaults.envVars;
-  const entrypoint = overrides.entrypoint ?? defaults.entrypoint;
-  const labels = overrides.labels ?? defaults.labels;
-  const options: RuntimeStartOptions = {
-    enableInternet: overrides.enableInternet ?? defaults.enableInternet ?? true,
-  };
+  const env = assertStringRecord(overrides.envVars ?? defaults.envVars, "envVars");
+  const entrypoint = assertEntrypoint(overrides.entrypoint ?? defaults.entrypoint);
+  const labels = assertStringRecord(overrides.labels ?? defaults.labels, "labels");
+  const enableInternet = overrides.enableInternet ?? defaults.enableInternet ?? true;
+  if (typeof enableInternet !== "boolean") {
+    throw new TypeError(`Invalid enableInternet: ${describeValue(enableInternet)}. Expected true or false.`);
+  }
+  const options: RuntimeStartOptions = { enableInternet };
   if (env && Object.keys(env).length > 0) options.env = { ...env };
   if (entrypoint && entrypoint.length > 0) options.entrypoint = [...entrypoint];
   if (labels && Object.keys(labels).length > 0) options.labels = { ...labels };
   return options;
+}
+
+/** `value` if it is absent or a map of strings to strings, else a TypeError naming the entry. */
+function assertStringRecord(value: unknown, what: "envVars" | "labels"): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const expected = `Expected an object of string values (${what}: Record<string, string>)`;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`Invalid ${what}: ${describeValue(value)}. ${expected}.`);
+  }
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== "string") {
+      throw new TypeError(`Invalid ${what}: ${JSON.stringify(key)} is ${describeValue(entry)}. ${expected}; convert numbers and booleans with String().`);
+    }
+  }
+  return value as Record<string, string>;
+}
+
+/** `value` if it is absent or an array of strings (a string would be split into characters). */
+function assertEntrypoint(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((part) => typeof part === "string")) {
+    throw new TypeError(
+      `Invalid entrypoint: ${describeValue(value)}. Expected an array of strings, one per argument, e.g. ["node", "server.js"].`,
+    );
+  }
+  return value;
 }
 
 /** Both call forms of `startAndWaitForPorts`, normalised. */

@@ -5,8 +5,12 @@
 
 import { TARGET_PORT_HEADER } from "../constants";
 
-/** The port a request targets, or an error message saying why there is none. */
-export type TargetPort = { ok: true; port: number } | { ok: false; message: string };
+/**
+ * The port a request targets, or why there is none: `badHeader` when the
+ * request's own header is not a port (the sender's mistake), otherwise the
+ * class has no port configured (the developer's).
+ */
+export type TargetPort = { ok: true; port: number } | { ok: false; message: string; badHeader: boolean };
 
 const DIGITS = /^\d{1,5}$/;
 
@@ -24,6 +28,7 @@ export function targetPort(headers: Headers, defaultPort: number | undefined): T
       return {
         ok: false,
         message: `Invalid ${TARGET_PORT_HEADER} header: ${JSON.stringify(raw)}. Expected an integer from 1 to 65535 (use switchPort(request, port)).`,
+        badHeader: true,
       };
     }
     return { ok: true, port };
@@ -31,7 +36,18 @@ export function targetPort(headers: Headers, defaultPort: number | undefined): T
   if (defaultPort !== undefined) return { ok: true, port: defaultPort };
   return {
     ok: false,
+    badHeader: false,
     message:
       "No port configured for this container. Set `defaultPort` on your Container subclass, or pick a port per request with `container.fetch(switchPort(request, port))`.",
   };
+}
+
+/**
+ * What `fetch` does when there is no target port: a request whose routing
+ * header is not a port gets a 400 naming it (it came from whoever sent the
+ * request, and must not crash the Worker); a class with no port throws.
+ */
+export function refuseTarget(target: Extract<TargetPort, { ok: false }>): Response {
+  if (!target.badHeader) throw new Error(target.message);
+  return new Response(target.message, { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
 }

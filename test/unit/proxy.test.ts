@@ -23,14 +23,14 @@ describe("fetch() routing", () => {
     expect(body.headers["cf-container-target-port"]).toBeUndefined();
   });
 
-  it("a routing header that is not a port is a clear error", async () => {
+  it("a routing header that is not a port is a 400 naming it, and starts nothing", async () => {
     const stub = fresh(env.TEST);
     for (const bad of ["abc", "0", "65536", "80abc", "1e3"]) {
-      const message = await errorOf(stub, (instance) =>
-        instance.fetch(new Request("http://x/", { headers: { "cf-container-target-port": bad } })),
-      );
-      expect(message).toContain(`Invalid cf-container-target-port header: ${JSON.stringify(bad)}`);
+      const res = await stub.fetch(new Request("http://x/", { headers: { "cf-container-target-port": bad } }));
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain(`Invalid cf-container-target-port header: ${JSON.stringify(bad)}`);
     }
+    expect((await fakeOf(stub)).starts).toHaveLength(0);
   });
 
   it("no port anywhere is a clear error naming defaultPort and switchPort", async () => {
