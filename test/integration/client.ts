@@ -59,9 +59,7 @@ export interface DockerContainer {
 
 /** The app containers Docker has for one Durable Object (sidecars left out). */
 export async function dockerContainers(kind: Kind, name: string): Promise<DockerContainer[]> {
-  // "<class>-<id>": part of the name workerd gives the Docker container.
-  const fragment = await (await fetch(`${baseUrl()}/docker/${kind}/${name}`)).text();
-  return dockerContainersById(fragment);
+  return dockerContainersById(await dockerFragment(kind, name));
 }
 
 export function dockerContainersById(fragment: string): DockerContainer[] {
@@ -94,16 +92,34 @@ export function dockerContainersById(fragment: string): DockerContainer[] {
  * log still has the real code.
  */
 export function dockerExitCodes(containerName: string, sinceMs: number): number[] {
-  const out = execFileSync(
-    "docker",
-    ["events", "--since", String(Math.floor(sinceMs / 1000) - 1), "--until", "0s", "--filter", "event=die",
-      "--format", "{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}"],
-    { encoding: "utf8" },
-  );
-  return out
-    .split("\n")
+  return dockerEvents(containerName, "die", sinceMs)
     .filter((line) => line.startsWith(`${containerName} `))
     .map((line) => Number(line.slice(containerName.length + 1)));
+}
+
+/**
+ * Docker events of one kind ("start", "die", …) for containers whose name
+ * contains `fragment`, since `sinceMs`: "<container name> <exit code>".
+ */
+export function dockerEvents(fragment: string, event: string, sinceMs: number): string[] {
+  const out = execFileSync(
+    "docker",
+    ["events", "--since", String(Math.floor(sinceMs / 1000) - 1), "--until", "0s", "--filter", `event=${event}`,
+      "--format", "{{.TimeNano}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}"],
+    { encoding: "utf8" },
+  );
+  // --since counts whole seconds: drop what happened before sinceMs.
+  const sinceNs = BigInt(sinceMs) * 1_000_000n;
+  return out
+    .split("\n")
+    .filter((line) => line && BigInt(line.slice(0, line.indexOf(" "))) >= sinceNs)
+    .map((line) => line.slice(line.indexOf(" ") + 1))
+    .filter((line) => line.includes(fragment) && !line.split(" ")[0]!.endsWith("-proxy"));
+}
+
+/** "<class>-<id>": the part of Docker's container name that identifies one Durable Object. */
+export async function dockerFragment(kind: Kind, name: string): Promise<string> {
+  return (await fetch(`${baseUrl()}/docker/${kind}/${name}`)).text();
 }
 
 export { waitFor } from "../shared/wait-for";

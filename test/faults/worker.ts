@@ -1,0 +1,82 @@
+// The Worker of the faults suite (test/faults): Durable Objects on the fixture
+// app image that let a test evict the object, schedule callbacks and read
+// what survived. Routes are those of test/shared/fixture-worker.ts.
+import { ACTIVITY_DEADLINE_KEY } from "../../src/constants";
+import { RecordingContainer, serveFixtures } from "../shared/fixture-worker";
+
+interface Env {
+  FAULT: DurableObjectNamespace<FaultContainer>;
+  IDLE: DurableObjectNamespace<IdleContainer>;
+  SILENT: DurableObjectNamespace<NeverListens>;
+}
+
+/** This isolate's instance of the object: changes when the object restarts. */
+const instanceId = () => crypto.randomUUID();
+
+/** Schedules, eviction and a view of what storage holds. */
+export class FaultContainer extends RecordingContainer<Env> {
+  readonly #instance = instanceId();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    for (const method of ["schedule", "getSchedule", "listSchedules", "instance", "evict", "activityDeadline", "ticks", "renew", "runtimeRunning"]) {
+      this.callable.add(method);
+    }
+  }
+
+  /** A schedule callback: counts its runs per payload in storage. */
+  async tick(payload: { n: number }): Promise<void> {
+    await this.record(`tick:${payload.n}`);
+  }
+
+  /** The runs of `tick` so far, by payload. */
+  async ticks(): Promise<string[]> {
+    return (await this.hooks()).map((entry) => entry.split(" ")[1]!).filter((entry) => entry.startsWith("tick:"));
+  }
+
+  /** Which instance of the object answered (a new one after an eviction). */
+  async instance(): Promise<string> {
+    return this.#instance;
+  }
+
+  /** The idle deadline as stored (ms since epoch), if any. */
+  async activityDeadline(): Promise<number | null> {
+    return (await this.ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY)) ?? null;
+  }
+
+  /** What the runtime says about the process, whatever the library's state says. */
+  async runtimeRunning(): Promise<boolean> {
+    return this.ctx.container?.running ?? false;
+  }
+
+  /** Activity without a request. */
+  async renew(): Promise<void> {
+    this.renewActivityTimeout();
+  }
+
+  /**
+   * Evict the object as the runtime would: this instance is thrown away, its
+   * storage kept; the next request or alarm constructs a new instance.
+   * The call itself fails (the object is reset under it).
+   */
+  async evict(): Promise<never> {
+    this.ctx.abort("evicted by the faults suite");
+    throw new Error("unreachable: ctx.abort() returned");
+  }
+}
+
+/** A short idle timeout, to check that the deadline survives eviction. */
+export class IdleContainer extends FaultContainer {
+  override sleepAfter: string | number = "8s";
+}
+
+/** Its port never opens within the tests' budgets. */
+export class NeverListens extends FaultContainer {
+  override envVars: Record<string, string> = { START_DELAY_MS: "600000" };
+}
+
+export default serveFixtures<Env>((env) => ({
+  fault: [env.FAULT, "FaultContainer"],
+  idle: [env.IDLE, "IdleContainer"],
+  silent: [env.SILENT, "NeverListens"],
+}));
