@@ -1,6 +1,6 @@
 // What the integration tests use to drive the Worker (worker.ts routes) and to
 // look at what Docker really did.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { afterEach, inject } from "vitest";
 
 /** A kind of container the suite's Worker serves (its table in worker.ts, e.g. "app"). */
@@ -115,6 +115,25 @@ export function dockerEvents(fragment: string, event: string, sinceMs: number): 
     .filter((line) => line && BigInt(line.slice(0, line.indexOf(" "))) >= sinceNs)
     .map((line) => line.slice(line.indexOf(" ") + 1))
     .filter((line) => line.includes(fragment) && !line.split(" ")[0]!.endsWith("-proxy"));
+}
+
+/**
+ * Follows Docker's events of one kind from now on, for containers whose name
+ * contains `fragment` (sidecars left out). For long cases: the daemon keeps
+ * only its last 256 events, so a later `docker events --since` can miss some.
+ */
+export function watchDockerEvents(fragment: string, event: string): { names: () => string[]; stop: () => void } {
+  const seen: string[] = [];
+  const child = spawn("docker", ["events", "--filter", `event=${event}`, "--format", "{{.Actor.Attributes.name}}"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let partial = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    seen.push(...lines.filter((name) => name.includes(fragment) && !name.endsWith("-proxy")));
+  });
+  return { names: () => [...seen], stop: () => child.kill() };
 }
 
 /** "<class>-<id>": the part of Docker's container name that identifies one Durable Object. */
