@@ -14,7 +14,7 @@
 // `node bench/run.mjs --render` only re-renders latest.md from latest.json.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { buildFixtureImages } from "../fixtures/build-images.mjs";
 import { freePort, ROOT, startWranglerDev } from "../scripts/lib/devserver.mjs";
+import { rssBytes, workerdPids } from "../scripts/lib/proc.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5));
@@ -62,48 +63,6 @@ const percentile = (xs, p) => {
 const orderFor = (r) => VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
 
 // ---------------------------------------------------------------- processes
-function procChildren() {
-  const children = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const comm = stat.slice(stat.indexOf("(") + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push({ pid: Number(entry), comm });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return children;
-}
-/** PIDs of the workerd processes below `root` in the process tree. */
-function workerdPids(root) {
-  const children = procChildren();
-  const found = [];
-  const stack = [root];
-  while (stack.length) {
-    for (const child of children.get(stack.pop()) ?? []) {
-      if (child.comm.startsWith("workerd")) found.push(child.pid);
-      stack.push(child.pid);
-    }
-  }
-  return found;
-}
-function rssBytes(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (match) total += Number(match[1]) * 1024;
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
 /** Samples RSS every 20 ms until stopped; returns { baseline, peak }. */
 function sampleRss(pids) {
   const baseline = rssBytes(pids);

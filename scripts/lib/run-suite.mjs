@@ -10,9 +10,18 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
 /**
- * @param {{ label: string, config: string, report: string, typecheck: string[] }} suite
+ * Runs the suite and exits with its result.
+ * @param {{ label: string, config: string, report: string, typecheck: string[], env?: Record<string, string> }} suite
  */
-export function runSuite({ label, config, report: reportFile, typecheck }) {
+export function runSuite(suite) {
+  process.exit(runSuiteCode(suite));
+}
+
+/**
+ * Runs the suite; returns the exit code (0: passed, or skipped with --if-available).
+ * @param {{ label: string, config: string, report: string, typecheck: string[], env?: Record<string, string> }} suite
+ */
+export function runSuiteCode({ label, config, report: reportFile, typecheck, env = {} }) {
   const ifAvailable = process.argv.includes("--if-available");
   const started = Date.now();
   rmSync(reportFile, { force: true }); // a report from an earlier run must not count
@@ -21,30 +30,30 @@ export function runSuite({ label, config, report: reportFile, typecheck }) {
   if (setup.status !== 0) {
     if (ifAvailable) {
       console.log(`${label}: skipped (Docker is not available here; scripts/setup-docker.sh said why, above)`);
-      process.exit(0);
+      return 0;
     }
     console.error(`${label}: not run: Docker is not available (scripts/setup-docker.sh said why, above)`);
-    process.exit(1);
+    return 1;
   }
 
   for (const project of typecheck) {
     const checked = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", project], { stdio: "inherit" });
     if (checked.status !== 0) {
       console.log(`${label}: 0 passed, 1 failed (${project} does not type-check)`);
-      process.exit(1);
+      return 1;
     }
   }
 
   // process.execPath is the Node that npm put first on PATH (Node 22, the `node` devDependency).
   const run = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", "--config", config], {
     stdio: "inherit",
-    env: { ...process.env, WORKERD_CONTAINERS_DOCKER_READY: "1" },
+    env: { ...process.env, WORKERD_CONTAINERS_DOCKER_READY: "1", ...env },
   });
 
   const seconds = Math.round((Date.now() - started) / 1000);
   if (!existsSync(reportFile)) {
     console.log(`${label}: 0 passed, 1 failed (the tests did not run to the end; exit ${run.status ?? run.signal}; ${seconds} s)`);
-    process.exit(1);
+    return 1;
   }
   const report = JSON.parse(readFileSync(reportFile, "utf8"));
   const skipped = report.numPendingTests + report.numTodoTests;
@@ -53,5 +62,5 @@ export function runSuite({ label, config, report: reportFile, typecheck }) {
   // Errors outside any test (vitest's "Unhandled Errors") make the run fail: say so.
   const errors = failed === 0 && (report.success === false || run.status !== 0) ? ", plus errors outside the tests (see above)" : "";
   console.log(`${label}: ${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${errors} (${seconds} s)`);
-  process.exit(failed === 0 && report.success !== false && run.status === 0 ? 0 : 1);
+  return failed === 0 && report.success !== false && run.status === 0 ? 0 : 1;
 }

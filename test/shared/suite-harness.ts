@@ -17,6 +17,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
     runName: string;
+    /** PID of `wrangler dev` (its workerd is a descendant). */
+    wranglerPid: number;
   }
 }
 
@@ -60,6 +62,7 @@ export function fixtureWorkerSetup({ label, config }: SuiteOptions) {
     log(`wrangler dev is up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     project.provide("baseUrl", server.baseUrl);
     project.provide("runName", runName);
+    project.provide("wranglerPid", server.child.pid ?? 0);
     return () => server.stop();
   };
 }
