@@ -10,7 +10,7 @@
 // SOAK_CHAOS=0 change the mix.
 import { describe, expect, inject, it } from "vitest";
 import { rssBytes, workerdPids } from "../../scripts/lib/proc.mjs";
-import { hooks, openSocket, proxy, proxyUrl, rpc, useContainers, waitFor, watchDockerEvents } from "../integration/client";
+import { dockerContainers, hooks, openSocket, proxy, proxyUrl, rpc, useContainers, waitFor, watchDockerEvents } from "../integration/client";
 import { recordFigure } from "./figures";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 45);
@@ -159,6 +159,9 @@ describe("scenario 7: soak", () => {
       await waitFor(`${name} to answer`, async () => (await proxy("fault", name, "/echo")).status === 200, 30_000);
     }
     const onStops = (await Promise.all(names.map((n) => hooks("fault", n)))).flat().filter((h) => h.startsWith("stop:")).length;
+    // Each instance should have exactly its one answering container running.
+    const running = await Promise.all(names.map(async (n) => (await dockerContainers("fault", n)).filter((c) => c.status === "running").length));
+    const leaks = running.reduce((sum, count) => sum + Math.max(0, count - 1), 0);
     starts.stop();
 
     const failed = outcomes.filter((o) => !o.ok);
@@ -181,7 +184,7 @@ describe("scenario 7: soak", () => {
       lost: lost.length,
       failedOnPurpose: failed.length - lost.length,
       started: starts.names().length,
-      leaks: 0,
+      leaks,
       measured: [
         `WebSocket messages echoed: ${wsMessages}`,
         `requests/s: ${(outcomes.length / SECONDS).toFixed(0)}`,
@@ -192,6 +195,7 @@ describe("scenario 7: soak", () => {
     });
     if (lost.length > 0) console.log("lost:", JSON.stringify(lost.slice(0, 10)));
     expect(lost).toEqual([]);
+    expect(leaks).toBe(0);
     expect(outcomes.filter((o) => o.ok).length).toBeGreaterThan(outcomes.length * 0.8);
     if (SECONDS >= JUDGE_MEMORY_AFTER_S) {
       // Flat: less than 10% growth over the second half.
