@@ -38,9 +38,8 @@ if (!skipUnit) {
   console.log("[faults] fake-runtime scenarios (test/faults/unit, in workerd)");
   const unit = spawnSync(
     process.execPath,
-    ["node_modules/vitest/vitest.mjs", "run", "--config", "vitest.config.ts", "test/faults/unit",
-      "--reporter=default", "--reporter=json", `--outputFile.json=${UNIT_REPORT}`],
-    { stdio: "inherit" },
+    ["node_modules/vitest/vitest.mjs", "run", "--config", "vitest.config.ts", "test/faults/unit"],
+    { stdio: "inherit", env: { ...process.env, UNIT_REPORT } },
   );
   unitCode = unit.status ?? 1;
 }

@@ -3,17 +3,12 @@
 // the object; the fake-runtime half of this scenario, where the container
 // outlives the object as it can when deployed, is test/faults/unit/eviction.test.ts.
 import { describe, expect, it } from "vitest";
-import { baseUrl, dockerContainers, dockerEvents, dockerFragment, hooks, proxy, rpc, useContainers, waitFor } from "../integration/client";
+import { dockerContainers, dockerEvents, dockerFragment, hooks, proxy, rpc, useContainers, waitFor } from "../integration/client";
+import { evict } from "./client";
 import { recordFigure } from "./figures";
 
 const use = useContainers();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Evict the object; the call itself fails because the object is reset under it. */
-async function evict(name: string): Promise<void> {
-  const res = await fetch(`${baseUrl()}/fault/${name}/rpc/evict`, { method: "POST", body: "[]" });
-  await res.body?.cancel();
-}
 
 const value = async <T>(name: string, method: string, ...args: unknown[]): Promise<T> => {
   const result = await rpc("fault", name, method, ...args);
@@ -31,7 +26,7 @@ describe("scenario 5: eviction while a container runs", () => {
     await value(name, "schedule", 3, "tick", { n: 1 }); // due during the restart
     const later = await value<{ taskId: string }>(name, "schedule", 3600, "tick", { n: 2 });
     await sleep(2_000);
-    await evict(name);
+    await evict("fault", name);
     await waitFor("a new instance", async () => (await value<string>(name, "instance")) !== instance, 10_000);
 
     // The container went with the object (local workerd); the new instance closes it out once.
@@ -69,7 +64,7 @@ describe("scenario 5: eviction while a container runs", () => {
     const dueAt = Math.ceil((Date.now() + 2_500) / 1000) * 1000; // schedules are whole seconds
     await value(name, "schedule", (dueAt - Date.now()) / 1000, "tick", { n: 1 });
     await sleep(Math.max(0, dueAt + offset - Date.now()));
-    await evict(name);
+    await evict("fault", name);
     await waitFor("the schedule to run", async () => (await value<string[]>(name, "ticks")).length > 0, 10_000);
     await sleep(3_000);
     const ticks = await value<string[]>(name, "ticks");

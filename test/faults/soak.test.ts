@@ -11,6 +11,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { rssBytes, workerdPids } from "../../scripts/lib/proc.mjs";
 import { dockerContainers, hooks, openSocket, proxy, proxyUrl, rpc, useContainers, waitFor, watchDockerEvents } from "../integration/client";
+import { evict } from "./client";
 import { recordFigure } from "./figures";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 45);
@@ -88,16 +89,33 @@ async function socketLoop(loop: number, until: number): Promise<void> {
     const instance = (loop * 2 + i) % INSTANCES;
     await timed(instance, "WebSocket session (20 messages)", async () => {
       const ws = await openSocket("fault", names[instance]!);
+      // One listener each for the whole session: messages queue up for the loop below.
+      const inbox: string[] = [];
+      let wake: (() => void) | undefined;
+      let closed = false;
+      ws.addEventListener("message", (event) => {
+        inbox.push(String(event.data));
+        wake?.();
+      });
+      ws.addEventListener("close", () => {
+        closed = true;
+        wake?.();
+      });
+      const next = async (): Promise<string | undefined> => {
+        const deadline = Date.now() + 5_000;
+        while (inbox.length === 0 && !closed && Date.now() < deadline) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 250);
+          });
+        }
+        return inbox.shift();
+      };
       try {
         for (let m = 0; m < 20; m++) {
           const text = `loop ${loop} session ${i} message ${m}`;
-          const echoed = new Promise<string>((resolve, reject) => {
-            ws.addEventListener("message", (event) => resolve(String(event.data)), { once: true });
-            ws.addEventListener("close", () => reject(new Error("closed")), { once: true });
-            setTimeout(() => reject(new Error("no echo within 5 s")), 5_000);
-          });
           ws.send(text);
-          if ((await echoed) !== text) return false;
+          if ((await next()) !== text) return false;
           wsMessages++;
         }
         return true;
@@ -119,7 +137,7 @@ async function chaosLoop(until: number): Promise<void> {
     const action = ACTIONS[i % ACTIONS.length]!;
     const from = Date.now();
     if (action === "crash") await (await proxy("fault", name, "/exit?code=1")).body?.cancel();
-    else if (action === "evict") await (await fetch(proxyUrl("fault", name, "").replace("/proxy/", "/rpc/evict"), { method: "POST", body: "[]" })).body?.cancel();
+    else if (action === "evict") await evict("fault", name);
     else await rpc("fault", name, action);
     // A stop or crash ends the process a moment after the call returns.
     await sleep(500);
