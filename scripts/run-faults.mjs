@@ -65,7 +65,7 @@ function writeResults() {
     const failed = tests.filter((t) => t.status !== "passed").length;
     rows.push({
       scenario: file.includes("hostile") ? "8 hostile input" : "5 eviction",
-      detail: `${file}: ${tests.length} cases`,
+      detail: `${file}: ${tests.length} ${tests.length === 1 ? "case" : "cases"}`,
       sent: tests.length,
       lost: failed,
       started: 0,
