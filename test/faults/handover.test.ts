@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain JavaScript module shared with the command line
 import { freePort, ROOT, startWranglerDev, waitUntilUp } from "../../scripts/lib/devserver.mjs";
 import { waitFor, watchDockerEvents } from "../integration/client";
 import { recordFigure } from "./figures";
