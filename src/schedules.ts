@@ -53,7 +53,7 @@ export class ScheduleStore {
   }
 
   /** Insert a schedule and return it; `json` is the payload as {@link encodePayload} stored it. */
-  add<T>(callback: string, when: ScheduleTiming, payload: T, json: string | null = encodePayload(payload)): Schedule<T> {
+  add<T>(callback: string, when: ScheduleTiming, payload: T, json: string | null): Schedule<T> {
     const taskId = newTaskId();
     const delay = when.type === "delayed" ? when.delayInSeconds : null;
     this.#sql.exec(
@@ -167,18 +167,19 @@ export const MAX_SCHEDULE_PAYLOAD_BYTES = 2_000_000 - 1_024;
  */
 export function encodePayload(payload: unknown): string | null {
   if (payload === undefined) return null;
-  const refuse = (path: string, what: string) =>
-    new TypeError(
+  let refused: TypeError | undefined;
+  const refuse = (path: string, what: string): TypeError =>
+    (refused = new TypeError(
       `schedule(): payload${path} is ${what}, which JSON cannot store; a payload must be JSON-serialisable (plain objects, arrays, strings, numbers, booleans, null).`,
-    );
+    ));
+  // The path of every object visited, so a refusal can say where it is. The
+  // root's holder ({"": payload}) is never visited, so its path is "".
   const paths = new Map<object, string>();
   let json: string | undefined;
   try {
-    json = JSON.stringify(payload, function (this: unknown, key: string, value: unknown) {
-      const parent = this as object;
-      const path = key === "" && parent !== null && typeof parent === "object" && !paths.has(parent)
-        ? ""
-        : `${paths.get(parent) ?? ""}${Array.isArray(parent) ? `[${key}]` : `.${key}`}`;
+    json = JSON.stringify(payload, function (this: object, key: string, value: unknown) {
+      const parentPath = paths.get(this);
+      const path = parentPath === undefined ? "" : `${parentPath}${Array.isArray(this) ? `[${key}]` : `.${key}`}`;
       if (typeof value === "function") throw refuse(path, "a function");
       if (typeof value === "symbol") throw refuse(path, "a symbol");
       if (typeof value === "bigint") throw refuse(path, "a bigint");
@@ -187,7 +188,7 @@ export function encodePayload(payload: unknown): string | null {
       return value;
     });
   } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith("schedule():")) throw error;
+    if (error === refused) throw error;
     throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
   }
   if (json === undefined) return null;
