@@ -10,12 +10,10 @@ interface Env {
   SILENT: DurableObjectNamespace<NeverListens>;
 }
 
-/** This isolate's instance of the object: changes when the object restarts. */
-const instanceId = () => crypto.randomUUID();
-
 /** Schedules, eviction and a view of what storage holds. */
 export class FaultContainer extends RecordingContainer<Env> {
-  readonly #instance = instanceId();
+  /** This instance of the object: a new one after an eviction. */
+  readonly #instance = crypto.randomUUID();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);

@@ -34,8 +34,8 @@ export function openSocket(kind: Kind, name: string): Promise<WebSocket> {
   });
 }
 
-export type { CallResult } from "../shared/fixture-worker";
-import type { CallResult } from "../shared/fixture-worker";
+export type { CallResult } from "../shared/call-method";
+import type { CallResult } from "../shared/call-method";
 
 /** Runs a Container method inside the Durable Object (worker.ts `call`). */
 export async function rpc(kind: Kind, name: string, method: string, ...args: unknown[]): Promise<CallResult> {

@@ -13,16 +13,9 @@
 //   /docker/<kind>/<name>              "<class>-<id>": what Docker's container name contains
 import { Container, getContainer, getRandom, switchPort } from "../../src";
 import type { ContainerEvent, StopParams } from "../../src";
+import { type CallResult, callMethod } from "./call-method";
 
 const HOOKS_KEY = "it:hooks";
-
-/** What `call` answers: errors thrown across a stub lose their shape, so they travel as data. */
-export interface CallResult {
-  ok: boolean;
-  value?: unknown;
-  error?: string;
-  ms: number;
-}
 
 /** Records every hook call in storage, so tests can read them after the fact. */
 export class RecordingContainer<Env = unknown> extends Container<Env> {
@@ -72,16 +65,8 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
   }
 
   /** Runs one allowed method inside the object and reports the outcome as data. */
-  async call(method: string, args: unknown[]): Promise<CallResult> {
-    const started = Date.now();
-    if (!this.callable.has(method)) return { ok: false, error: `unknown method ${method}`, ms: 0 };
-    try {
-      const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
-      const value = await fn.apply(this, args);
-      return { ok: true, value: value ?? null, ms: Date.now() - started };
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error), ms: Date.now() - started };
-    }
+  call(method: string, args: unknown[]): Promise<CallResult> {
+    return callMethod(this, this.callable, method, args);
   }
 }
 

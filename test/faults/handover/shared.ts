@@ -6,6 +6,7 @@
 //
 // Routes: /<name>/<method> with a JSON array body of arguments → the result of
 // that method run inside the object, as { ok, value | error }.
+import { type CallResult, callMethod } from "../../shared/call-method";
 
 /** The slice of a Container class both libraries provide that the scenario uses. */
 // A mixin's base constructor must take any[] (TypeScript's rule for mixins).
@@ -15,7 +16,7 @@ export type ContainerBase = new (...args: any[]) => {
 };
 
 const TICKS_KEY = "handover:ticks";
-const CALLABLE = ["startAndWaitForPorts", "stop", "getState", "schedule", "getSchedule", "listSchedules", "ticks", "library", "hooks"];
+const CALLABLE = new Set(["startAndWaitForPorts", "stop", "getState", "schedule", "getSchedule", "listSchedules", "ticks", "library", "hooks"]);
 
 /** The scenario's class on top of `Base`; `library` names which library it is. */
 export function handoverClass<B extends ContainerBase>(Base: B, library: string) {
@@ -52,14 +53,8 @@ export function handoverClass<B extends ContainerBase>(Base: B, library: string)
       return (await (this as unknown as { ctx: DurableObjectState }).ctx.storage.get<string[]>("handover:hooks")) ?? [];
     }
 
-    async call(method: string, args: unknown[]): Promise<{ ok: boolean; value?: unknown; error?: string }> {
-      if (!CALLABLE.includes(method)) return { ok: false, error: `unknown method ${method}` };
-      try {
-        const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
-        return { ok: true, value: (await fn.apply(this, args)) ?? null };
-      } catch (error) {
-        return { ok: false, error: error instanceof Error ? error.message : String(error) };
-      }
+    call(method: string, args: unknown[]): Promise<CallResult> {
+      return callMethod(this, CALLABLE, method, args);
     }
   }
   return Handover;
