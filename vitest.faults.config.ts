@@ -1,5 +1,5 @@
 // Faults suite: real containers under `wrangler dev` crashing, evicted,
-// flooded and fed garbage (issue 8). Run with `npm run test:faults`;
+// flooded and fed garbage. Run with `npm run test:faults`;
 // test/faults/harness.ts starts and stops everything. Each scenario appends
 // its figures to coverage/faults-figures.jsonl; scripts/run-faults.mjs turns
 // them into a table. One file at a time (one wrangler, one Docker).

@@ -1,4 +1,4 @@
-// Integration suite: real containers under `wrangler dev` (issue 4). Run with
+// Integration suite: real containers under `wrangler dev`. Run with
 // `npm run test:integration`; test/integration/harness.ts starts and stops
 // everything. Node environment; one file at a time (one wrangler, one Docker).
 import { defineConfig } from "vitest/config";

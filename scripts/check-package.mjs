@@ -33,7 +33,7 @@ const expected = [
   "ContainerStartConfigOptions", "Schedule", "Signal", "SignalInteger",
   "StartAndWaitForPortsOptions", "State", "StopParams", "WaitOptions",
   "OutboundHandler", "OutboundHandlerContext", "OutboundHandlerParams", "OutboundHandlerParamsOf", "OutboundHandlers",
-  // added beyond the original (issue 9): events, readiness, restart policy, wake: false
+  // added beyond the original: events, readiness, restart policy, wake: false
   "ContainerEvent", "ContainerEventType", "ContainerFetchInit", "ReadyOn", "RestartPolicy", "RestartStatus",
 ].sort();
 /** Names in the `export { … }` statements of a declaration file. */

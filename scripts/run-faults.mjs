@@ -1,4 +1,4 @@
-// The faults suite (issue 8): crashes, evictions, bursts, the switch from the
+// The faults suite: crashes, evictions, bursts, the switch from the
 // original library, a soak and hostile input, with figures.
 //
 //   npm run test:faults                    all scenarios, 45 s soak; writes test/faults/RESULTS.md
@@ -64,7 +64,7 @@ function writeResults() {
   for (const [file, tests] of unitFiles()) {
     const failed = tests.filter((t) => t.status !== "passed").length;
     rows.push({
-      scenario: file.includes("hostile") ? "8 hostile input" : "5 eviction",
+      scenario: UNIT_SCENARIOS.find(([fragment]) => file.includes(fragment))?.[1] ?? file,
       detail: `${file}: ${tests.length} ${tests.length === 1 ? "case" : "cases"}`,
       sent: tests.length,
       lost: failed,
@@ -94,6 +94,13 @@ function writeResults() {
   writeFileSync(resultsFile, `${before}${START}\n${table}\n${END}${after}`);
   console.log(`[faults] figures of ${rows.length} cases written to ${resultsFile}`);
 }
+
+/** The scenario each fake-runtime file covers (a file may cover several: its cases are counted together). */
+const UNIT_SCENARIOS = [
+  ["hostile", "8 hostile input"],
+  ["eviction", "5 eviction"],
+  ["runtime-drift", "9-12 vanished container, getState() repair, wording drift"],
+];
 
 /** Test results of the fake-runtime report, by file. */
 function unitFiles() {

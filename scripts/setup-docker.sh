@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes this machine ready to run real containers under workerd (issue 4,
+# Makes this machine ready to run real containers under workerd (the facts are in
 # /work/shared/LOCAL-CONTAINERS.md): a Docker engine that answers, with an
 # explicit gateway on the default bridge. Idempotent: every step checks first.
 #

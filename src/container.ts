@@ -212,7 +212,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       readinessProbe: (port) => this.#readinessProbe(port),
       beforeStart: async (options, launch) => {
         await this.#outbound.apply(options.enableInternet);
-        await this.#supervisor.noteLaunch(launch.restart);
+        await this.#supervisor.noteLaunch(launch);
       },
       afterExit: (exit) => this.#supervisor.afterExit(exit),
       emit: (event) => this.#emit(event),
@@ -411,6 +411,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * `stopped_with_code`; with `restart` progress when a restart policy acted.
    */
   async getState(): Promise<State> {
+    await this.#lifecycle.reconcile();
     const state = await this.#state.get();
     const restart = this.#supervisor.status;
     return restart ? { ...state, restart } : state;
@@ -558,7 +559,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     await this.#outboundConfig.load();
     await this.#supervisor.load();
     this.#activity.restore(await this.ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY));
-    await this.#lifecycle.restore();
+    await this.#lifecycle.reconcile();
     if (this.#runtime.running) {
       // A container that outlived the previous instance keeps its outbound rules.
       // Reported, never thrown: a failing blockConcurrencyWhile would break the object.

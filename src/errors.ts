@@ -1,9 +1,11 @@
 /**
  * @module errors
  * Classify the runtime's error messages once, and the error types the library
- * raises. The runtime reports failures as plain `Error`s whose message is all
- * that survives, so classification reads the message (and its `cause` chain)
- * with patterns kept here, never scattered through the class.
+ * raises. The runtime reports failures as `Error`s whose message is most of
+ * what survives, so classification reads the message (and its `cause` chain)
+ * with patterns kept here, never scattered through the class. Where an error
+ * carries a structured field (a numeric `exitCode`), that wins over the text:
+ * wording drifts between runtime versions, a number does not.
  */
 
 import { NO_INSTANCE_RETRY_AFTER_S, RATE_LIMITED_RETRY_AFTER_S } from "./constants";
@@ -51,9 +53,26 @@ function messagesOf(error: unknown): string[] {
   return out;
 }
 
+/** The numeric `exitCode` an error (or one of its causes) carries, if any. */
+function structuredExitCode(error: unknown): number | undefined {
+  let current: unknown = error;
+  for (let depth = 0; typeof current === "object" && current !== null && depth < 8; depth++) {
+    const code = (current as { exitCode?: unknown }).exitCode;
+    if (typeof code === "number" && Number.isInteger(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Classify an error thrown or rejected by `ctx.container`. */
 export function classifyRuntimeError(error: unknown): RuntimeFailure {
-  for (const message of messagesOf(error)) {
+  const messages = messagesOf(error);
+  const exitCode = structuredExitCode(error);
+  if (exitCode !== undefined) {
+    const signalled = messages.some((message) => message.includes(RUNTIME_MESSAGES.runtimeSignalled));
+    return { kind: "exited", exitCode, reason: signalled ? "runtime_signal" : "exit" };
+  }
+  for (const message of messages) {
     if (message.includes(RUNTIME_MESSAGES.noInstance)) return { kind: "no-instance" };
     if (message.includes(RUNTIME_MESSAGES.rateLimited)) return { kind: "rate-limited" };
     const signalled = message.indexOf(RUNTIME_MESSAGES.runtimeSignalled);

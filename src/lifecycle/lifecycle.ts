@@ -25,7 +25,7 @@ export interface LifecycleHost {
   validateConfig(): void;
   startDefaults(): StartDefaults;
   /** Work that must precede each start (outbound interception, restart bookkeeping). */
-  beforeStart(options: RuntimeStartOptions, launch: { restart: boolean }): Promise<void>;
+  beforeStart(options: RuntimeStartOptions, launch: Launch): Promise<void>;
   /** URL probed to learn that an instance exists (`http://` + `pingEndpoint`). */
   pingUrl(): string;
   /** How to probe `port` for readiness: the URL, and which statuses count (any when absent). */
@@ -40,6 +40,17 @@ export interface LifecycleHost {
   onStart(): void | Promise<void>;
   onStop(params: StopParams): void | Promise<void>;
   onError(error: unknown): unknown;
+}
+
+/**
+ * One launch of a process: whether the restart policy asked for it, and when
+ * it began. The `start` event, the run's uptime and the hard timeout all
+ * count from that one `at`, so their figures agree with each other.
+ */
+export interface Launch {
+  readonly restart: boolean;
+  /** ms since the epoch, taken before any of the launch's work. */
+  readonly at: number;
 }
 
 /** One container process, from start to exit. */
@@ -58,6 +69,8 @@ interface Run {
   ended: boolean;
   /** Settles once the exit is handled. */
   readonly done: Promise<void>;
+  /** Settle `done` (the monitor reported, or the run was closed out without it). */
+  readonly markDone: () => void;
 }
 
 /** Drives the container process for one Durable Object. */
@@ -76,23 +89,40 @@ export class Lifecycle {
   }
 
   /**
-   * Reconcile with the runtime after the Durable Object (re)starts: watch a
-   * process that is still running, or close out one that ended unobserved.
+   * Make the persisted state agree with the runtime. Runs when the Durable
+   * Object (re)starts and on every `getState()`:
+   * - the runtime runs a process nobody here watches (an earlier instance of
+   *   the object started it, or an eviction raced a start): watch it, once,
+   *   and record `running` where storage said `stopped`;
+   * - storage says a process runs but the runtime has none (it ended while
+   *   nobody watched, or vanished without the runtime reporting an exit):
+   *   close the run out, `stopped`, `onStop` once.
+   * A start in progress owns the state; nothing is changed under it.
    */
-  async restore(): Promise<void> {
+  async reconcile(): Promise<void> {
+    if (this.#launching) return;
     const { runtime, state } = this.#host;
-    const stored = await state.get();
+    const watched = this.#run && !this.#run.ended ? this.#run : undefined;
     if (runtime.running) {
-      const run = this.#watch(undefined);
-      run.healthy = stored.status === "healthy";
-      run.started = true; // it was started by an earlier instance of this object
-      if (stored.status.startsWith("stopped")) await state.set("running");
+      if (watched) return;
+      const stored = await state.get();
+      if (runtime.running && !this.#launching && !(this.#run && !this.#run.ended)) {
+        const run = this.#watch(undefined);
+        run.healthy = stored.status === "healthy";
+        run.started = true; // not launched by this instance: its onStart is not ours to call
+        if (stored.status.startsWith("stopped")) await state.set("running");
+      }
       return;
     }
-    if (stored.status === "running" || stored.status === "healthy" || stored.status === "stopping") {
+    if (watched) {
+      await this.#closeOutVanished(watched);
+      return;
+    }
+    const stored = await state.get();
+    if (!runtime.running && !this.#launching && (stored.status === "running" || stored.status === "healthy" || stored.status === "stopping")) {
       // The process ended while no instance was watching it: close it out once.
       await state.set("stopped");
-      await this.#callOnStop({ exitCode: 0, reason: "exit" });
+      await this.#callOnStop({ exitCode: UNKNOWN_EXIT_CODE_CLOSED_OUT, reason: "exit" });
     }
   }
 
@@ -171,7 +201,9 @@ export class Lifecycle {
    */
   async #beginStop(): Promise<Run | undefined> {
     if (!this.#host.runtime.running) {
-      await this.#run?.done;
+      const run = this.#run;
+      if (run && !run.ended) await this.#closeOutVanished(run);
+      else await run?.done;
       return undefined;
     }
     const run = (this.#run ??= this.#watch(undefined));
@@ -237,10 +269,13 @@ export class Lifecycle {
     if (runtime.running) {
       run = this.#run && !this.#run.ended ? this.#run : this.#watch(undefined);
     } else {
+      // A process that vanished unreported is closed out before the next one starts.
+      if (this.#run && !this.#run.ended) await this.#closeOutVanished(this.#run);
+      const at = Date.now();
       try {
         this.#host.validateConfig();
         const options = runtimeStartOptions(this.#host.startDefaults(), startOptions);
-        await this.#host.beforeStart(options, launch);
+        await this.#host.beforeStart(options, { restart: launch.restart, at });
         if (!runtime.running) runtime.start(options);
       } catch (error) {
         if (!runtime.running) {
@@ -249,8 +284,8 @@ export class Lifecycle {
         }
         // Started by someone else in between: adopt that process.
       }
-      run = this.#watch(Date.now());
-      this.#host.emit({ type: "start", at: Date.now(), restart: launch.restart });
+      run = this.#watch(at);
+      this.#host.emit({ type: "start", at, restart: launch.restart });
       await state.set("running");
       activity.renew();
       await this.#host.armIdleTimer();
@@ -273,6 +308,21 @@ export class Lifecycle {
       throw error;
     }
     return run;
+  }
+
+  /**
+   * The runtime no longer runs `run`'s process but its monitor has not
+   * reported the exit. It normally does within moments; give it that long,
+   * then close the run out without it (`stopped`, `onStop` once), so an
+   * object never goes on believing a vanished container is there.
+   */
+  async #closeOutVanished(run: Run): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([run.done, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_REPORT_GRACE_MS)))]);
+    if (timer !== undefined) clearTimeout(timer);
+    if (run.ended) return;
+    await this.#handleExit(run, { kind: "exited", params: { exitCode: UNKNOWN_EXIT_CODE_CLOSED_OUT, reason: "exit" } });
+    run.markDone();
   }
 
   /** The error ending a wait early when the process is gone, else `undefined`. */
@@ -313,7 +363,7 @@ export class Lifecycle {
   #watch(startedAt: number | undefined): Run {
     let markDone!: () => void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
-    const run: Run = { startedAt, stopRequested: false, started: false, healthy: false, failedStart: false, ended: false, done };
+    const run: Run = { startedAt, stopRequested: false, started: false, healthy: false, failedStart: false, ended: false, done, markDone };
     this.#run = run;
     const runtime = this.#host.runtime;
     void watchExit(() => runtime.monitor())
@@ -369,6 +419,19 @@ export class Lifecycle {
     }
   }
 }
+
+/**
+ * How long a process the runtime no longer runs may go without its monitor
+ * reporting the exit before the library closes the run out itself.
+ */
+const EXIT_REPORT_GRACE_MS = 1_000;
+
+/**
+ * Exit code `onStop` gets for a process that ended unobserved (the runtime
+ * keeps no code for it): 0 and reason "exit", as for a process that ended
+ * while the object was away.
+ */
+const UNKNOWN_EXIT_CODE_CLOSED_OUT = 0;
 
 /** Longest `destroy()` waits for the exit to be handled after the kill. */
 const DESTROY_EXIT_WAIT_MS = 10_000;

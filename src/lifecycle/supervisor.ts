@@ -18,6 +18,7 @@ import {
   RESTART_STATUS_KEY,
 } from "../constants";
 import type { ContainerEvent } from "../events";
+import type { Launch } from "./lifecycle";
 import { describeValue } from "../errors";
 import type { StopParams } from "../types";
 
@@ -131,7 +132,7 @@ export class Supervisor {
   }
 
   /** A process is being launched: reset the policy unless this is its restart; start the hard timeout. */
-  async noteLaunch(restart: boolean): Promise<void> {
+  async noteLaunch({ restart, at }: Launch): Promise<void> {
     if (!restart && this.#status) {
       this.#status = undefined;
       await this.#host.storage.delete(RESTART_STATUS_KEY);
@@ -139,7 +140,7 @@ export class Supervisor {
     this.#terminating = false;
     const hardTimeoutMs = this.#host.hardTimeoutMs();
     if (hardTimeoutMs === undefined) return;
-    this.#hardDeadline = Date.now() + hardTimeoutMs;
+    this.#hardDeadline = at + hardTimeoutMs;
     await this.#host.storage.put(HARD_DEADLINE_KEY, this.#hardDeadline);
     await this.#host.armBy(this.#hardDeadline);
   }

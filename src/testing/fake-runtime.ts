@@ -212,6 +212,18 @@ export class FakeContainer implements ContainerRuntime {
     this.#end(error);
   }
 
+  /**
+   * The process disappears behind the runtime's back (removed by hand, lost
+   * with its host): `running` turns false but pending `monitor()` calls never
+   * settle, as when the runtime lost track of it.
+   */
+  vanish(): void {
+    const process = this.#process;
+    if (!process?.alive) return;
+    process.alive = false;
+    this.#waiters = this.#waiters.filter((waiter) => waiter.process !== process);
+  }
+
   /** A new instance of the Durable Object took over (see {@link installFakeContainer}). */
   adopt(): void {
     this.#generation++;

@@ -44,10 +44,11 @@ describe("scenario 2: the process dies mid-request", () => {
     const name = use("fault");
     const before = (await (await proxy("fault", name, "/echo")).json()) as { boot: string };
     const starts = watchDockerEvents(await dockerFragment("fault", name), "start");
-    const drips = Array.from({ length: 20 }, () =>
-      ending(proxy("fault", name, "/drip?ms=100&n=100"), (text) => text.endsWith("done\n")),
-    );
-    await sleep(500); // the streams are flowing
+    const responses = Array.from({ length: 20 }, () => proxy("fault", name, "/drip?ms=100&n=100"));
+    const drips = responses.map((response) => ending(response, (text) => text.endsWith("done\n")));
+    // The streams are flowing once every response has its headers: the
+    // process is answering all 20 (a slow machine only takes longer to get there).
+    await Promise.allSettled(responses);
     const crash = await ending(proxy("fault", name, "/crash"), () => false);
     const endings = await Promise.all(drips);
     await waitFor("onStop", async () => (await stops(name)).length > 0);
@@ -82,7 +83,7 @@ describe("scenario 2: the process dies mid-request", () => {
     expect((await proxy("fault", name, "/echo")).status).toBe(200);
     const [container] = await dockerContainers("fault", name);
     const waiting = proxy("fault", name, "/sleep?ms=5000");
-    await sleep(500);
+    await waitFor("the request to reach the process", () => container!.logs().includes("sleeping 5000 ms"), 20_000);
     execFileSync("docker", ["kill", "--signal", "KILL", container!.name]);
     const res = await waiting;
     const text = await res.text();
@@ -132,11 +133,15 @@ describe("scenario 4: exit codes reach onStop and getState() exactly", () => {
     if (code === 137) execFileSync("docker", ["kill", "--signal", "KILL", container!.name]);
     else expect(await (await proxy("fault", name, `/exit?code=${code}`)).json()).toEqual({ exiting: code });
     await waitFor("onStop", async () => (await stops(name)).length > 0);
-    await sleep(1_500);
+    await sleep(1_500); // room for a second onStop, which must not come
     const stopHooks = await stops(name);
     const state = (await rpc("fault", name, "getState")).value;
+    const runningNow = async () => (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
+    // After exit 1, Docker's own restart policy (below) runs the process
+    // again after its back-off: wait for that rather than guess how long.
+    if (code === 1) await waitFor("Docker's own restart after exit 1", async () => (await runningNow()) === 1, 20_000).catch(() => undefined);
     // After the stop, nothing of this object may still run.
-    const running = (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
+    const running = await runningNow();
     await waitFor(`Docker's exit code ${code}`, () => dockerEvents(container!.name, "die", since).some((l) => l.endsWith(` ${code}`)), 10_000);
     starts.stop();
     recordFigure({

@@ -37,7 +37,9 @@ describe("scenario 3: a container that never listens", () => {
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/Port 8080 was not ready in time \(last error: .*not listening to port 8080\)/);
     expect(result.ms).toBeGreaterThanOrEqual(3_000);
-    expect(result.ms).toBeLessThan(3_000 + 2_000);
+    // Well short of the 8 s instance budget, which a port budget that was
+    // ignored would spend; headroom for a slow machine beyond that.
+    expect(result.ms).toBeLessThan(8_000);
     expect(left).toBe(0);
     expect(state).toMatchObject({ status: "stopped" });
     expect((await hooks("silent", name)).filter((h) => h.startsWith("error:"))).toHaveLength(1);
@@ -74,7 +76,9 @@ describe("scenario 3: a container that never listens", () => {
       expect(reply.status).toBe(500);
       expect(reply.text).toMatch(/^Failed to start container: .*not listening to port 8080/);
     }
-    expect(ms).toBeLessThan(8_000 + 20_000 + 3_000);
+    // Bounded by the default budgets (8 s instance + 20 s port), with
+    // headroom for a slow machine: never unbounded.
+    expect(ms).toBeLessThan(8_000 + 20_000 + 10_000);
     expect(starts).toBe(1);
     expect(left).toBe(0);
     expect(state).toMatchObject({ status: "stopped" });

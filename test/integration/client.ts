@@ -50,6 +50,19 @@ export async function hooks(kind: Kind, name: string): Promise<string[]> {
   return (result.value as string[]).map((entry) => entry.slice(entry.indexOf(" ") + 1));
 }
 
+export type { RecordedEvent } from "../shared/fixture-worker";
+import type { RecordedEvent } from "../shared/fixture-worker";
+
+/** Lifecycle events the object saw, with the library's own `at` and timings. */
+export async function events(kind: Kind, name: string): Promise<RecordedEvent[]> {
+  return (await rpc(kind, name, "events")).value as RecordedEvent[];
+}
+
+/** The events of one type, oldest first. */
+export async function eventsOf(kind: Kind, name: string, type: RecordedEvent["type"]): Promise<RecordedEvent[]> {
+  return (await events(kind, name)).filter((event) => event.type === type);
+}
+
 export interface DockerContainer {
   name: string;
   status: string; // running, exited, …

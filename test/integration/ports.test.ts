@@ -1,7 +1,7 @@
 // Ports on real containers: defaultPort, requiredPorts, switchPort, ports that
 // open late or never.
 import { describe, expect, it } from "vitest";
-import { dockerContainers, hooks, measure, portUrl, proxy, rpc, useContainers, waitFor } from "./client";
+import { dockerContainers, eventsOf, hooks, measure, portUrl, proxy, rpc, useContainers, waitFor } from "./client";
 
 const use = useContainers();
 
@@ -33,12 +33,12 @@ describe("ports", () => {
 
   it("a port that opens late: the first request waits for it", async () => {
     const name = use("late");
-    const t = performance.now();
     const res = await proxy("late", name, "/echo");
-    const waited = performance.now() - t;
-    measure("first request to a port opening after 2.5 s", waited);
     expect(res.status).toBe(200);
-    expect(waited).toBeGreaterThanOrEqual(2_400);
+    // The library's own timing: ready no sooner than the 2.5 s the process waits.
+    const [ready] = await eventsOf("late", name, "ready");
+    measure("port opening after 2.5 s: launch → ready", ready!.startupMs as number);
+    expect(ready!.startupMs).toBeGreaterThanOrEqual(2_500);
     const [container] = await dockerContainers("late", name);
     expect(container!.logs()).toContain("opening ports after 2500 ms");
   });
@@ -52,10 +52,8 @@ describe("ports", () => {
     measure("startAndWaitForPorts with a 3 s port budget, port never opens", result.ms);
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/not listening to port 8080/);
-    // Bounded by the budgets: 8 s to get an instance + 3 s for the port (+ slack).
-    // (It should end after ~3 s; see the skipped test below: library bug.)
-    expect(result.ms).toBeGreaterThanOrEqual(2_900);
-    expect(result.ms).toBeLessThan(8_000 + 3_000 + 2_000);
+    // The port budget counts from the call (the object's clock), so never sooner.
+    expect(result.ms).toBeGreaterThanOrEqual(3_000);
     expect((await rpc("silent", name, "getState")).value).toMatchObject({ status: "stopped" });
     await waitFor("the container to be gone", async () =>
       (await dockerContainers("silent", name)).every((c) => c.status !== "running"),
@@ -73,7 +71,8 @@ describe("ports", () => {
       cancellationOptions: { portReadyTimeoutMS: 3_000 },
     });
     expect(result.ok).toBe(false);
-    expect(result.ms).toBeLessThan(3_000 + 2_000);
+    // Well short of the 8 s instance budget that the bug spent; headroom for a slow machine.
+    expect(result.ms).toBeLessThan(8_000);
   });
 
   it("a port that opens after 10 s is within the default 20 s port budget", async () => {
@@ -93,7 +92,8 @@ describe("ports", () => {
     measure("fetch to a port that never opens (default budgets)", took);
     expect(res.status).toBe(500);
     expect(await res.text()).toMatch(/Failed to start container: .*not listening to port 8080/);
-    // Within the default budgets (8 s instance + 20 s port), never unbounded.
-    expect(took).toBeLessThan(8_000 + 20_000 + 2_000);
+    // Within the default budgets (8 s instance + 20 s port) plus headroom for
+    // a slow machine: never unbounded.
+    expect(took).toBeLessThan(8_000 + 20_000 + 10_000);
   });
 });

@@ -16,6 +16,10 @@ import type { ContainerEvent, StopParams } from "../../src";
 import { type CallResult, callMethod } from "./call-method";
 
 const HOOKS_KEY = "it:hooks";
+const EVENTS_KEY = "it:events";
+
+/** A lifecycle event as the fixture keeps it: the library's own fields, an error as its message. */
+export type RecordedEvent = Record<string, unknown> & { type: ContainerEvent["type"]; at: number };
 
 /** Records every hook call in storage, so tests can read them after the fact. */
 export class RecordingContainer<Env = unknown> extends Container<Env> {
@@ -24,15 +28,26 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
 
   /** Methods a test may run through `call` (subclasses add theirs). */
   protected callable = new Set([
-    "start", "startAndWaitForPorts", "stop", "destroy", "getState", "hooks", "waitForPort",
+    "start", "startAndWaitForPorts", "stop", "destroy", "getState", "hooks", "events", "waitForPort",
   ]);
 
   /** Append `entry` to the hook log (also printed to wrangler's log). */
-  protected async record(entry: string): Promise<void> {
+  protected record(entry: string): Promise<void> {
     console.log(`[it ${this.ctx.id.toString().slice(0, 8)}] hook ${entry}`);
-    const hooks = (await this.ctx.storage.get<string[]>(HOOKS_KEY)) ?? [];
-    hooks.push(`${Date.now()} ${entry}`);
-    await this.ctx.storage.put(HOOKS_KEY, hooks);
+    return this.#append(HOOKS_KEY, `${Date.now()} ${entry}`);
+  }
+
+  #writes: Promise<void> = Promise.resolve();
+
+  /** Appends to a stored list; one append at a time, so concurrent hooks never lose an entry. */
+  #append(key: string, item: unknown): Promise<void> {
+    const write = this.#writes.then(async () => {
+      const list = (await this.ctx.storage.get<unknown[]>(key)) ?? [];
+      list.push(item);
+      await this.ctx.storage.put(key, list);
+    });
+    this.#writes = write.catch(() => undefined);
+    return write;
   }
 
   override async onStart(): Promise<void> {
@@ -54,6 +69,10 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
   }
 
   override async onEvent(event: ContainerEvent): Promise<void> {
+    // Every event, with the library's own timestamps: tests bound times by
+    // these, never by their own clock.
+    const recorded = { ...event, ...("error" in event ? { error: String((event.error as Error)?.message ?? event.error) } : {}) };
+    await this.#append(EVENTS_KEY, recorded);
     if (event.type === "restart" || event.type === "restartGaveUp" || event.type === "hardTimeout") {
       await this.record(`event:${event.type}`);
     }
@@ -62,6 +81,11 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
   /** Hook calls so far, oldest first, as "<ms> <entry>". */
   async hooks(): Promise<string[]> {
     return (await this.ctx.storage.get<string[]>(HOOKS_KEY)) ?? [];
+  }
+
+  /** Lifecycle events so far, oldest first, as the library reported them. */
+  async events(): Promise<RecordedEvent[]> {
+    return (await this.ctx.storage.get<RecordedEvent[]>(EVENTS_KEY)) ?? [];
   }
 
   /** Runs one allowed method inside the object and reports the outcome as data. */

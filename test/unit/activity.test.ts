@@ -69,18 +69,20 @@ describe("the sleepAfter alarm", () => {
   it("under steady traffic there is at most one alarm per sleepAfter window", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
-    await inObject(stub, (instance) => void (instance.sleepAfter = 0.3));
+    // Windows of 1 s: the gap between two requests stays well inside one
+    // even when busy cores make each request slow.
+    await inObject(stub, (instance) => void (instance.sleepAfter = 1));
     await stub.fetch("http://x/").then((r) => r.text());
     const t0 = Date.now();
     let requests = 0;
-    while (Date.now() - t0 < 1_500) {
+    while (Date.now() - t0 < 4_000) {
       await stub.fetch("http://x/").then((r) => r.text());
       requests++;
       await sleep(20);
     }
-    const windows = Math.ceil((Date.now() - t0) / 300);
+    const windows = Math.ceil((Date.now() - t0) / 1_000);
     const runs = alarmRuns.get(stub.id.toString()) ?? 0;
-    expect(requests).toBeGreaterThan(windows * 2);
+    expect(requests).toBeGreaterThan(windows);
     expect(runs).toBeLessThanOrEqual(windows + 1);
     expect(fake.running).toBe(true);
     expect(hooks(stub)).not.toContain("expired");
@@ -91,7 +93,7 @@ describe("the sleepAfter alarm", () => {
     const fake = await fakeOf(stub);
     await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
     await stub.fetch("http://x/").then((r) => r.text());
-    await eventually(() => expect(hooks(stub)).toEqual(["start", "expired", "stop:0:exit"]), 3_000);
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "expired", "stop:0:exit"]));
     expect(fake.signals).toEqual([15]);
     // Stopped and no schedules: nothing left to wake up for.
     await eventually(async () => expect(await alarmOf(stub)).toBeNull());
@@ -105,7 +107,7 @@ describe("the sleepAfter alarm", () => {
       instance.expiryMode = "keep";
     });
     await stub.fetch("http://x/").then((r) => r.text());
-    await eventually(() => expect(hooks(stub).filter((h) => h === "expired").length).toBeGreaterThanOrEqual(2), 3_000);
+    await eventually(() => expect(hooks(stub).filter((h) => h === "expired").length).toBeGreaterThanOrEqual(2));
     expect(fake.running).toBe(true);
     expect(fake.signals).toEqual([]);
   });
@@ -118,20 +120,22 @@ describe("the sleepAfter alarm", () => {
       instance.expiryMode = "return-true";
     });
     await stub.fetch("http://x/").then((r) => r.text());
-    await eventually(() => expect(hooks(stub).filter((h) => h === "expired").length).toBeGreaterThanOrEqual(2), 3_000);
+    await eventually(() => expect(hooks(stub).filter((h) => h === "expired").length).toBeGreaterThanOrEqual(2));
     expect(fake.running).toBe(true);
   });
 
   it("renewActivityTimeout() postpones the expiry", async () => {
     const stub = fresh(env.TEST);
-    await inObject(stub, (instance) => void (instance.sleepAfter = 0.3));
+    // Renewed every 250 ms for 2 s, past the 1.5 s idle time; the gaps stay
+    // well inside it even when busy cores slow each call down.
+    await inObject(stub, (instance) => void (instance.sleepAfter = 1.5));
     await stub.fetch("http://x/").then((r) => r.text());
-    for (let i = 0; i < 6; i++) {
-      await sleep(100);
+    for (let i = 0; i < 8; i++) {
+      await sleep(250);
       await inObject(stub, (instance) => instance.renewActivityTimeout());
     }
     expect(hooks(stub)).not.toContain("expired");
-    await eventually(() => expect(hooks(stub)).toContain("expired"), 3_000);
+    await eventually(() => expect(hooks(stub)).toContain("expired"));
   });
 
   it("the idle deadline survives an eviction", async () => {

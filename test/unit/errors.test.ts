@@ -37,6 +37,31 @@ describe("classifyRuntimeError", () => {
       { kind: "exited", exitCode: 0, reason: "runtime_signal" },
     ],
     [
+      "runtime signal in mixed case",
+      new Error("RUNTIME Signalled The Container To Exit: 143"),
+      { kind: "exited", exitCode: 143, reason: "runtime_signal" },
+    ],
+    [
+      "unknown wording with a numeric exitCode property: the number wins",
+      Object.assign(new Error("The container went away (code unknown to this library)"), { exitCode: 42 }),
+      { kind: "exited", exitCode: 42, reason: "exit" },
+    ],
+    [
+      "a numeric exitCode property beats a different number in the text",
+      Object.assign(new Error("Container exited with unexpected exit code: 1"), { exitCode: 137 }),
+      { kind: "exited", exitCode: 137, reason: "exit" },
+    ],
+    [
+      "a numeric exitCode on a cause, with a signal message on top",
+      new Error("Runtime signalled the container to exit", { cause: Object.assign(new Error("shutdown"), { exitCode: 0 }) }),
+      { kind: "exited", exitCode: 0, reason: "runtime_signal" },
+    ],
+    [
+      "a non-numeric exitCode property is ignored",
+      Object.assign(new Error("Container exited with unexpected exit code: 5"), { exitCode: "5" }),
+      { kind: "exited", exitCode: 5, reason: "exit" },
+    ],
+    [
       "unexpected exit code with colon (deployed)",
       new Error("Container exited with unexpected exit code: 1"),
       { kind: "exited", exitCode: 1, reason: "exit" },

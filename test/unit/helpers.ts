@@ -28,8 +28,12 @@ export function hooks(stub: AnyStub): string[] {
   return hookLog.get(stub.id.toString()) ?? [];
 }
 
-/** Wait until `check` passes (for effects that settle asynchronously), or throw. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 2_000): Promise<T> {
+/**
+ * Wait until `check` passes (for effects that settle asynchronously), or
+ * throw. It returns as soon as the check passes, so the generous limit costs
+ * nothing on a fast machine and keeps a machine with busy cores from failing.
+ */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -179,7 +179,8 @@ describe("failures during start", () => {
     });
     const elapsed = Date.now() - t0;
     expect(message).toMatch(/Port 9090 was not ready in time.*not listening/);
-    expect(elapsed).toBeLessThan(2_000);
+    // The 300 ms budget, far from the 20 s default; headroom for busy cores.
+    expect(elapsed).toBeLessThan(5_000);
     expect(fake.running).toBe(false);
     expect(fake.destroys).toBe(1);
     await eventually(async () => expect((await stub.getState()).status).toBe("stopped"));
@@ -225,8 +226,9 @@ describe("failures during start", () => {
         .then(() => "started", (e: Error) => e.message);
       return { message, elapsed: Date.now() - t0 };
     });
+    // Aborted, not started: the port would have opened after 300 ms.
     expect(result.message).toMatch(/aborted: client went away/);
-    expect(result.elapsed).toBeLessThan(250);
+    expect(result.elapsed).toBeLessThan(1_000);
     expect(fake.running).toBe(true);
     expect((await stub.getState()).status).toBe("running");
     const res = await stub.fetch("http://x/");

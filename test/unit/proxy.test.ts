@@ -210,7 +210,7 @@ describe("activity", () => {
     expect(fake.running).toBe(true);
     void writer.close();
     await reader.read();
-    await eventually(() => expect(hooks(stub)).toContain("expired"), 3_000);
+    await eventually(() => expect(hooks(stub)).toContain("expired"));
     await eventually(() => expect(fake.running).toBe(false));
   });
 
@@ -225,6 +225,6 @@ describe("activity", () => {
     expect(hooks(stub)).not.toContain("expired");
     expect(fake.running).toBe(true);
     ws.close(1000, "done");
-    await eventually(() => expect(hooks(stub)).toContain("expired"), 3_000);
+    await eventually(() => expect(hooks(stub)).toContain("expired"));
   });
 });

@@ -83,9 +83,10 @@ describe("hard timeout escalation (Supervisor with a recording host)", () => {
     };
     const supervisor = new Supervisor(host);
     const t0 = Date.now();
-    await supervisor.noteLaunch(false);
+    await supervisor.noteLaunch({ restart: false, at: t0 });
     const deadline = supervisor.dueAt()!;
-    expect(deadline).toBeGreaterThanOrEqual(t0 + 1_000);
+    // Counted from the launch's own time, exactly.
+    expect(deadline).toBe(t0 + 1_000);
     await supervisor.onAlarm(deadline - 1); // not yet
     expect(calls).toEqual(["arm:true"]);
     await supervisor.onAlarm(deadline);
@@ -106,7 +107,7 @@ describe("restart policy on the fake runtime", () => {
     await stub.fetch("http://x/").then((r) => r.text());
     for (let attempt = 1; attempt <= 2; attempt++) {
       await inObject(stub, (_i, inner) => inner.exit(3));
-      await eventually(() => expect(fake.starts).toHaveLength(attempt + 1), 3_000);
+      await eventually(() => expect(fake.starts).toHaveLength(attempt + 1));
       expect((await stub.getState()).restart).toMatchObject({ attempts: attempt, lastExitCode: 3 });
     }
     await inObject(stub, (_i, inner) => inner.exit(3));
@@ -143,7 +144,7 @@ describe("restart policy on the fake runtime", () => {
     await inObject(stub, (instance) => void (instance.restart = { on: "always", backoff: { initialMs: 10 } }));
     await stub.fetch("http://x/").then((r) => r.text());
     await inObject(stub, (_i, inner) => inner.exit(0));
-    await eventually(() => expect(fake.starts).toHaveLength(2), 3_000);
+    await eventually(() => expect(fake.starts).toHaveLength(2));
   });
 
   it("an invalid policy is a clear error at start", async () => {
@@ -166,7 +167,7 @@ describe("hardTimeout on the fake runtime", () => {
     // Keep it busy: requests keep renewing the idle timer.
     const busy = setInterval(() => void stub.fetch("http://x/").then((r) => r.text()).catch(() => {}), 30);
     try {
-      await eventually(() => expect(fake.signals).toContain(15), 3_000);
+      await eventually(() => expect(fake.signals).toContain(15));
     } finally {
       clearInterval(busy);
     }
@@ -216,7 +217,7 @@ describe("lifecycle events", () => {
     expect(events(stub).find((e) => e.type === "error")).toMatchObject({ error: expect.objectContaining({ message: "boom at start" }) });
     await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
     await stub.fetch("http://x/").then((r) => r.text());
-    await eventually(() => expect(events(stub).some((e) => e.type === "activityExpired")).toBe(true), 3_000);
+    await eventually(() => expect(events(stub).some((e) => e.type === "activityExpired")).toBe(true));
     expect(events(stub).find((e) => e.type === "activityExpired")).toMatchObject({ sleepAfterMs: 100 });
   });
 

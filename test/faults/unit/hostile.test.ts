@@ -1,4 +1,4 @@
-// Hostile input at every public entry (issue 8, scenario 8), on the fake
+// Hostile input at every public entry, on the fake
 // runtime inside workerd: each bad value gets an error that names what was
 // wrong and what is accepted, and nothing is lost — the running container,
 // its state, a pending schedule and a request in flight all carry on.
