@@ -28,6 +28,12 @@ const skipUnit = args.includes("--skip-unit");
 const resultsFile = args.includes("--if-available") ? "coverage/faults-results.md" : "test/faults/RESULTS.md";
 const FIGURES = "coverage/faults-figures.jsonl";
 const UNIT_REPORT = "coverage/faults-unit-results.json";
+/** The scenario each fake-runtime file covers (a file may cover several: its cases are counted together). */
+const UNIT_SCENARIOS = [
+  ["hostile", "8 hostile input"],
+  ["eviction", "5 eviction"],
+  ["runtime-drift", "9-14 vanished container, getState() repair, wording drift, runtime outage"],
+];
 const started = Date.now();
 
 rmSync(FIGURES, { force: true });
@@ -94,13 +100,6 @@ function writeResults() {
   writeFileSync(resultsFile, `${before}${START}\n${table}\n${END}${after}`);
   console.log(`[faults] figures of ${rows.length} cases written to ${resultsFile}`);
 }
-
-/** The scenario each fake-runtime file covers (a file may cover several: its cases are counted together). */
-const UNIT_SCENARIOS = [
-  ["hostile", "8 hostile input"],
-  ["eviction", "5 eviction"],
-  ["runtime-drift", "9-12 vanished container, getState() repair, wording drift"],
-];
 
 /** Test results of the fake-runtime report, by file. */
 function unitFiles() {

@@ -20,6 +20,9 @@ export const RUNTIME_MESSAGES = {
   notListening: "container is not listening",
   connectionLost: "network connection lost",
   notRunning: "container is not running",
+  // monitor() when the runtime could not create or start the process (local
+  // workerd after a Docker daemon restart, for one): nothing ran.
+  startFailed: "container failed to start",
 } as const;
 
 /** What a runtime error means to the library. */
@@ -29,6 +32,7 @@ export type RuntimeFailure =
   | { kind: "exited"; exitCode: number; reason: "exit" | "runtime_signal" }
   | { kind: "not-listening" }
   | { kind: "not-running" }
+  | { kind: "start-failed" }
   | { kind: "connection-lost" }
   | { kind: "unknown" };
 
@@ -92,6 +96,7 @@ export function classifyRuntimeError(error: unknown): RuntimeFailure {
     if (message.includes(RUNTIME_MESSAGES.notListening)) return { kind: "not-listening" };
     if (message.includes(RUNTIME_MESSAGES.connectionLost)) return { kind: "connection-lost" };
     if (message.includes(RUNTIME_MESSAGES.notRunning)) return { kind: "not-running" };
+    if (message.includes(RUNTIME_MESSAGES.startFailed)) return { kind: "start-failed" };
   }
   return { kind: "unknown" };
 }

@@ -67,6 +67,8 @@ interface Run {
   failedStart: boolean;
   /** Exit handled (state written, `onStop` called). */
   ended: boolean;
+  /** Why the runtime never ran the process, when it says so. */
+  startError?: unknown;
   /** Settles once the exit is handled. */
   readonly done: Promise<void>;
   /** Settle `done` (the monitor reported, or the run was closed out without it). */
@@ -329,6 +331,9 @@ export class Lifecycle {
   #exitedDuringStart(run: Run, result: Extract<ProbeResult, { ready: false }>, until: string): Error | undefined {
     if (result.failure.kind === "no-instance" || result.failure.kind === "rate-limited") return undefined;
     if (!run.ended && this.#host.runtime.running) return undefined;
+    if (run.startError !== undefined) {
+      return new Error(`The runtime could not start the container: ${messageOf(run.startError)}`, { cause: run.startError });
+    }
     return new Error(`The container exited before ${until}: ${messageOf(result.error)}`, { cause: result.error });
   }
 
@@ -380,6 +385,8 @@ export class Lifecycle {
     const { state, activity } = this.#host;
     if (this.#run === run) activity.clear();
     if (outcome.kind === "never-started") {
+      // Nothing ran, so there is no stop to report; the waiting start reports the reason.
+      run.startError = outcome.error;
       if (this.#run === run) await state.set("stopped");
       return;
     }

@@ -69,6 +69,12 @@ export class FakeContainer implements ContainerRuntime {
   stopDelayMs = 0;
   /** Errors the next `start()` calls throw, in order. */
   readonly startErrors: Error[] = [];
+  /**
+   * Errors the next launched processes fail with at once, in order: `start()`
+   * returns, the process never runs and `monitor()` rejects with the error (as
+   * the runtime's "Container failed to start").
+   */
+  readonly launchFailures: Error[] = [];
 
   /** Options of every `start()` that launched a process. */
   readonly starts: RuntimeStartOptions[] = [];
@@ -128,7 +134,8 @@ export class FakeContainer implements ContainerRuntime {
     const error = this.startErrors.shift();
     if (error) throw error;
     this.starts.push(structuredClone(options));
-    this.#process = { startedAt: Date.now(), options, alive: true, error: undefined };
+    const failure = this.launchFailures.shift();
+    this.#process = { startedAt: Date.now(), options, alive: failure === undefined, error: failure };
   }
 
   monitor(): Promise<void> {

@@ -1,13 +1,18 @@
 // The Worker of the faults suite (test/faults): Durable Objects on the fixture
 // app image that let a test evict the object, schedule callbacks and read
 // what survived. Routes are those of test/shared/fixture-worker.ts.
+import { ContainerProxy, type OutboundHandlerContext } from "../../src";
 import { ACTIVITY_DEADLINE_KEY } from "../../src/constants";
 import { RecordingContainer, serveFixtures } from "../shared/fixture-worker";
+
+// Outbound interception needs the Worker to export ContainerProxy.
+export { ContainerProxy };
 
 interface Env {
   FAULT: DurableObjectNamespace<FaultContainer>;
   IDLE: DurableObjectNamespace<IdleContainer>;
   SILENT: DurableObjectNamespace<NeverListens>;
+  EGRESS: DurableObjectNamespace<EgressRules>;
 }
 
 /** Schedules, eviction and a view of what storage holds. */
@@ -73,8 +78,28 @@ export class NeverListens extends FaultContainer {
   override envVars: Record<string, string> = { START_DELAY_MS: "600000" };
 }
 
+/**
+ * Outbound rules set at run time (denyHost), which must survive a restart of
+ * workerd. The app reaches them through the sidecar stand-in as an explicit
+ * proxy (`http_proxy`); internet is off.
+ */
+export class EgressRules extends FaultContainer {
+  override envVars: Record<string, string> = { http_proxy: "http://127.0.0.1:39080" };
+  override enableInternet = false;
+  static override outboundByHost = {
+    "api.example.test": (request: Request, _env: unknown, ctx: OutboundHandlerContext) =>
+      Response.json({ handledBy: "worker", url: request.url, className: ctx.className }),
+  };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.callable.add("denyHost");
+  }
+}
+
 export default serveFixtures<Env>((env) => ({
   fault: [env.FAULT, "FaultContainer"],
   idle: [env.IDLE, "IdleContainer"],
   silent: [env.SILENT, "NeverListens"],
+  egress: [env.EGRESS, "EgressRules"],
 }));

@@ -37,6 +37,11 @@ describe("classifyRuntimeError", () => {
       { kind: "exited", exitCode: 0, reason: "runtime_signal" },
     ],
     [
+      "the runtime could not start the process (local workerd)",
+      new Error("Container failed to start"),
+      { kind: "start-failed" },
+    ],
+    [
       "runtime signal in mixed case",
       new Error("RUNTIME Signalled The Container To Exit: 143"),
       { kind: "exited", exitCode: 143, reason: "runtime_signal" },

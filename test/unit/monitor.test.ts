@@ -27,6 +27,11 @@ describe("watchExit", () => {
     await expect(watchExit(() => Promise.reject(new Error(message)))).resolves.toStrictEqual(expected);
   });
 
+  it("the runtime could not start the process → never-started (nothing ran: no stop to report)", async () => {
+    const error = new Error("Container failed to start");
+    await expect(watchExit(() => Promise.reject(error))).resolves.toStrictEqual({ kind: "never-started", error });
+  });
+
   it("no instance → never-started, with the error", async () => {
     const error = new Error("there is no container instance that can be provided to this durable object");
     await expect(watchExit(() => Promise.reject(error))).resolves.toStrictEqual({ kind: "never-started", error });

@@ -1,8 +1,9 @@
-// Scenarios 9, 10 and 12, the halves real Docker cannot produce on demand:
-// a container that vanishes without the runtime ever reporting its exit
-// (the deployed "stuck believing healthy" report), storage and runtime
-// disagreeing about whether a process runs, and the runtime's wording of
-// exits drifting. Real-container halves: test/faults/vanish.test.ts.
+// Scenarios 9, 10, 12 and 14, the halves real Docker cannot produce on
+// demand: a container that vanishes without the runtime ever reporting its
+// exit (the deployed "stuck believing healthy" report), storage and runtime
+// disagreeing about whether a process runs, the runtime's wording of exits
+// drifting, and a container runtime that comes back after an outage.
+// Real-container halves: test/faults/vanish.test.ts, docker-restart.test.ts.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eventually, fakeOf, fresh, hooks, inObject } from "../../unit/helpers";
@@ -120,5 +121,30 @@ describe("scenario 12 (fake runtime): the runtime's wording drifts", () => {
     // And the next request is served by a fresh process.
     expect((await stub.fetch("http://x/next")).status).toBe(200);
     expect(fake.starts).toHaveLength(2);
+  });
+});
+
+describe("scenario 14 (fake runtime): the container runtime goes away and comes back", () => {
+  it("the lost container's onStop once; starts that fail meanwhile report no stop; once it is back the next request is served", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    expect((await stub.fetch("http://x/")).status).toBe(200);
+    // The daemon stops its containers on the way down.
+    await inObject(stub, (_instance, inside) => inside.exit(0));
+    await eventually(() => expect(stops(stub)).toEqual(["stop:0:exit"]));
+    // While it is away, each start fails at once, as the runtime reports it.
+    fake.launchFailures.push(new Error("Container failed to start"), new Error("Container failed to start"));
+    for (let i = 0; i < 2; i++) {
+      const res = await stub.fetch(`http://x/down-${i}`);
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe("Failed to start container: The runtime could not start the container: Container failed to start");
+    }
+    expect((await stub.getState()).status).toBe("stopped");
+    // Back: the next request starts a fresh process and is served.
+    expect((await stub.fetch("http://x/back")).status).toBe(200);
+    expect(fake.starts).toHaveLength(4);
+    expect(stops(stub)).toEqual(["stop:0:exit"]); // the failed starts ran nothing: no stop for them
+    expect(hooks(stub).filter((h) => h === "start")).toHaveLength(2);
+    expect(hooks(stub).filter((h) => h.startsWith("error:"))).toHaveLength(2);
   });
 });
