@@ -34,6 +34,22 @@ async function healthy(name: string) {
   return { boot, starts };
 }
 
+/**
+ * After a case: waits for `expectedStops` onStop calls and a moment more for
+ * one too many (which must not come), then reads the stops and the running
+ * containers, and ends the watch on Docker's start events.
+ */
+async function aftermath(name: string, starts: { names: () => string[]; stop: () => void }, expectedStops: number) {
+  await waitFor("onStop", async () => (await stops(name)).length >= expectedStops).catch(() => undefined);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const stopHooks = await stops(name);
+  const left = (await running(name)).length;
+  starts.stop();
+  return { stopHooks, left, started: starts.names().length };
+}
+
+const SCENARIO_9 = "9 container removed behind workerd's back";
+
 describe("scenario 9: the container disappears behind workerd's back", () => {
   it("docker rm -f of a healthy container: the next request notices, onStop once, a fresh container serves it", async () => {
     const name = use("fault");
@@ -41,17 +57,14 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
     await removeBehindTheBack(name);
     const next = await proxy("fault", name, "/echo");
     const nextBoot = next.status === 200 ? await bootOf(next) : "";
-    await waitFor("onStop", async () => (await stops(name)).length > 0);
+    const { stopHooks, left, started } = await aftermath(name, starts, 1);
     const state = (await rpc("fault", name, "getState")).value;
-    const stopHooks = await stops(name);
-    const left = (await running(name)).length;
-    starts.stop();
     recordFigure({
-      scenario: "9 container removed behind workerd's back",
+      scenario: SCENARIO_9,
       detail: "docker rm -f of a healthy container, then a request",
       sent: 2,
       lost: next.status === 200 ? 0 : 1,
-      started: starts.names().length,
+      started,
       leaks: left - 1, // the fresh one is expected
       measured: [`next request: ${next.status}`, `onStop: ${stopHooks.join(", ")}`, `state: ${JSON.stringify({ ...(state as object), lastChange: undefined })}`],
       runtime: "workerd + Docker",
@@ -81,18 +94,14 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
     );
     const next = await proxy("fault", name, "/echo");
     const nextBoot = next.status === 200 ? await bootOf(next) : "";
-    await waitFor("onStop", async () => (await stops(name)).length > 0);
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // room for a second onStop, which must not come
-    const stopHooks = await stops(name);
-    const left = (await running(name)).length;
-    starts.stop();
+    const { stopHooks, left, started } = await aftermath(name, starts, 1);
     recordFigure({
-      scenario: "9 container removed behind workerd's back",
+      scenario: SCENARIO_9,
       detail: "docker rm -f while 10 responses stream",
       sent: 12,
       lost: endings.filter((e) => e === "hung").length + (next.status === 200 ? 0 : 1),
       failedOnPurpose: endings.filter((e) => e !== "complete").length,
-      started: starts.names().length,
+      started,
       leaks: left - 1,
       measured: [`stream endings: ${endings.filter((e) => e === "cut off").length} cut off of ${endings.length}`, `onStop: ${stopHooks.join(", ")}`],
       runtime: "workerd + Docker",
@@ -114,16 +123,13 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
     await waitFor("a new instance", async () => (await rpc("fault", name, "instance")).value !== instance, 20_000);
     const next = await proxy("fault", name, "/echo");
     const nextBoot = next.status === 200 ? await bootOf(next) : "";
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // room for a second onStop, which must not come
-    const stopHooks = await stops(name);
-    const left = (await running(name)).length;
-    starts.stop();
+    const { stopHooks, left, started } = await aftermath(name, starts, 1);
     recordFigure({
-      scenario: "9 container removed behind workerd's back",
+      scenario: SCENARIO_9,
       detail: "docker rm -f, then the object is evicted, then a request",
       sent: 2,
       lost: next.status === 200 ? 0 : 1,
-      started: starts.names().length,
+      started,
       leaks: left - 1,
       measured: [`next request: ${next.status}`, `onStop: ${stopHooks.join(", ")}`],
       runtime: "workerd + Docker",
@@ -146,16 +152,13 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
       if (next.status === 200) boots.push(await bootOf(next));
       await waitFor(`onStop number ${i}`, async () => (await stops(name)).length >= i);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // room for a third onStop, which must not come
-    const stopHooks = await stops(name);
-    const left = (await running(name)).length;
-    starts.stop();
+    const { stopHooks, left, started } = await aftermath(name, starts, 2);
     recordFigure({
-      scenario: "9 container removed behind workerd's back",
+      scenario: SCENARIO_9,
       detail: "docker rm -f twice in a row, a request after each",
       sent: 3,
       lost: statuses.filter((s) => s !== 200).length,
-      started: starts.names().length,
+      started,
       leaks: left - 1,
       measured: [`requests after each removal: ${statuses.join(", ")}`, `onStop: ${stopHooks.join(", ")}`],
       runtime: "workerd + Docker",
@@ -181,16 +184,13 @@ describe("scenario 10: getState() repairs itself", () => {
       20_000,
     );
     const again = (await rpc("fault", name, "getState")).value;
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // room for a second onStop, which must not come
-    const stopHooks = await stops(name);
-    const left = (await running(name)).length;
-    starts.stop();
+    const { stopHooks, left, started } = await aftermath(name, starts, 1);
     recordFigure({
       scenario: "10 getState() repairs itself",
       detail: "docker rm -f of a healthy container, then getState() twice, no request",
       sent: 2,
       lost: 0,
-      started: starts.names().length,
+      started,
       leaks: left,
       measured: [`getState: ${JSON.stringify({ ...state, lastChange: undefined })}`, `onStop: ${stopHooks.join(", ")}`],
       runtime: "workerd + Docker",
