@@ -12,6 +12,7 @@ export class ActivityTracker {
   readonly #now: () => number;
   #deadline: number | undefined;
   #inflight = 0;
+  #external = 0;
 
   /**
    * @param sleepAfterMs read on every renewal, so subclass fields and later
@@ -27,8 +28,30 @@ export class ActivityTracker {
     return this.#deadline;
   }
 
-  /** Requests, response bodies and WebSockets currently in flight. */
+  /** Work in flight: the library's own (requests, response bodies, WebSockets) and the caller's. */
   get inflight(): number {
+    return this.#inflight + this.#external;
+  }
+
+  /**
+   * Work in flight that the caller counts itself (the public
+   * `inflightRequests` counter, which dependents of the original raise while
+   * a session or stream of theirs is busy). Clamped at 0; dropping to 0 starts
+   * a fresh idle window, as the end of a request does.
+   */
+  get external(): number {
+    return this.#external;
+  }
+
+  set external(count: number) {
+    const next = Number.isFinite(count) ? Math.max(0, Math.floor(count)) : 0;
+    const wasBusy = this.#external > 0;
+    this.#external = next;
+    if (wasBusy && next === 0) this.renew();
+  }
+
+  /** The library's own work in flight (without the caller's). */
+  get ownInflight(): number {
     return this.#inflight;
   }
 
@@ -67,6 +90,6 @@ export class ActivityTracker {
 
   /** Whether the container has been idle past its deadline. */
   isExpired(): boolean {
-    return this.#inflight === 0 && this.#deadline !== undefined && this.#now() >= this.#deadline;
+    return this.inflight === 0 && this.#deadline !== undefined && this.#now() >= this.#deadline;
   }
 }

@@ -419,6 +419,22 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
 
   // --- Idle timer and alarm -------------------------------------------------------
 
+  /**
+   * Work in flight that keeps the container awake: the library's own requests,
+   * response bodies and WebSockets, plus whatever a subclass counts itself.
+   * While it is above 0 the container never idles out. Writes change the
+   * subclass's part (clamped at 0); its drop to 0 starts a fresh `sleepAfter`
+   * window. Dependents of the original raise it around work of their own:
+   * `this.inflightRequests++` … `this.inflightRequests--`.
+   */
+  get inflightRequests(): number {
+    return this.#activity.inflight;
+  }
+
+  set inflightRequests(count: number) {
+    this.#activity.external = count - this.#activity.ownInflight;
+  }
+
   /** Push the idle deadline out by `sleepAfter` (for work that is not a request). */
   renewActivityTimeout(): void {
     this.#activity.renew();
@@ -555,6 +571,14 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   // --- Internals -----------------------------------------------------------------------
 
   async #restore(): Promise<void> {
+    // A subclass that declares `inflightRequests = 0` as a class field (as the
+    // original's base class does) shadows the accessor with a plain property
+    // the idle timer would never see: fold it back into the accessor.
+    if (Object.hasOwn(this, "inflightRequests")) {
+      const declared = (this as { inflightRequests: number }).inflightRequests;
+      delete (this as { inflightRequests?: number }).inflightRequests;
+      this.inflightRequests = Number(declared) || 0;
+    }
     await this.#clock.load();
     await this.#outboundConfig.load();
     await this.#supervisor.load();

@@ -31,6 +31,81 @@ describe("ActivityTracker", () => {
     tracker.restore(43); // a known deadline is not replaced
     expect(tracker.deadline).toBe(42);
   });
+
+  it("counts the caller's work too: clamped at 0, busy while above, a fresh window when it drops to 0", () => {
+    let now = 1_000;
+    const tracker = new ActivityTracker(() => 500, () => now);
+    tracker.renew();
+    tracker.external = 2;
+    expect(tracker.inflight).toBe(2);
+    now = 5_000;
+    expect(tracker.isExpired()).toBe(false); // busy, long past the deadline
+    tracker.external = 1;
+    expect(tracker.deadline).toBe(1_500); // still busy: no renewal yet
+    tracker.external = 0;
+    expect(tracker.deadline).toBe(5_500); // idleness counts from the drop to 0
+    tracker.external = -3;
+    expect(tracker.external).toBe(0);
+    tracker.external = Number.NaN;
+    expect(tracker.external).toBe(0);
+    const end = tracker.begin();
+    tracker.external = 1;
+    expect([tracker.inflight, tracker.ownInflight, tracker.external]).toEqual([2, 1, 1]);
+    end();
+  });
+});
+
+describe("inflightRequests (the counter dependents of the original write)", () => {
+  it("raised by a subclass, it keeps the container awake past sleepAfter; back at 0 the container idles out", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
+    await stub.fetch("http://x/").then((r) => r.text());
+    await inObject(stub, (instance) => void instance.inflightRequests++);
+    expect(await inObject(stub, (instance) => instance.inflightRequests)).toBe(1);
+    await sleep(800); // many idle windows, and the alarms they bring
+    expect(hooks(stub)).not.toContain("expired");
+    expect(fake.running).toBe(true);
+    await inObject(stub, (instance) => void instance.inflightRequests--);
+    await eventually(() => expect(hooks(stub)).toEqual(["start", "expired", "stop:0:exit"]));
+  });
+
+  it("reads the library's own work in flight; writes change only the subclass's part, clamped at 0", async () => {
+    const stub = fresh(env.TEST);
+    const seen = await inObject(stub, async (instance, fake) => {
+      await instance.startAndWaitForPorts();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      fake.ports.set(8080, async () => {
+        await held;
+        return new Response("late");
+      });
+      const request = instance.fetch(new Request("http://x/slow"));
+      // The library counts the request while it waits for the answer.
+      for (let i = 0; i < 100 && instance.inflightRequests === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const during = instance.inflightRequests;
+      instance.inflightRequests = -10; // cannot cancel the library's own count
+      const clamped = instance.inflightRequests;
+      release();
+      await (await request).text();
+      return { during, clamped, after: instance.inflightRequests };
+    });
+    expect(seen).toEqual({ during: 1, clamped: 1, after: 0 });
+  });
+
+  it("declared as a class field (an own property shadowing the accessor), it still reaches the idle timer", async () => {
+    const stub = fresh(env.COUNTING); // declares inflightRequests = 2
+    const fake = await fakeOf(stub);
+    expect(await inObject(stub, (instance) => Object.hasOwn(instance, "inflightRequests"))).toBe(false);
+    expect(await inObject(stub, (instance) => instance.inflightRequests)).toBe(2);
+    await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
+    await stub.fetch("http://x/").then((r) => r.text());
+    await sleep(800);
+    expect(hooks(stub)).not.toContain("expired");
+    expect(fake.running).toBe(true);
+    await inObject(stub, (instance) => void (instance.inflightRequests = 0));
+    await eventually(() => expect(hooks(stub)).toContain("expired"));
+  });
 });
 
 describe("the sleepAfter alarm", () => {

@@ -1,4 +1,5 @@
 import type {
+  CountingContainer,
   FieldContainer,
   OptionsContainer,
   PortlessContainer,
@@ -19,6 +20,7 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST: DurableObjectNamespace<TestContainer>;
+      COUNTING: DurableObjectNamespace<CountingContainer>;
       FIELDS: DurableObjectNamespace<FieldContainer>;
       OPTIONS: DurableObjectNamespace<OptionsContainer>;
       PORTLESS: DurableObjectNamespace<PortlessContainer>;

@@ -123,3 +123,15 @@ export class UnconfiguredContainer extends Container<Env> {
     return "constructed";
   }
 }
+
+/**
+ * Declares `inflightRequests = 0` as a class field would under define
+ * semantics (an own data property shadowing the base's accessor), as code
+ * written for the original may: the count must still reach the idle timer.
+ */
+export class CountingContainer extends TestContainer {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    Object.defineProperty(this, "inflightRequests", { value: 2, writable: true, enumerable: true, configurable: true });
+  }
+}
