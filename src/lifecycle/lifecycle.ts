@@ -392,7 +392,11 @@ export class Lifecycle {
     }
     if (outcome.kind === "failed") await this.#reportError(outcome.error);
     if (this.#run === run) {
-      if (run.failedStart || outcome.kind === "failed") await state.set("stopped");
+      // An exit someone asked for (stop(), destroy(), the idle timer, a
+      // failed start) reads `stopped`, whatever its code, as in the original;
+      // only an exit nobody asked for keeps a non-zero code in the state.
+      // onStop still gets the real code either way.
+      if (run.failedStart || run.stopRequested || outcome.kind === "failed") await state.set("stopped");
       else await state.setExited(outcome.params.exitCode);
     }
     const requested = run.stopRequested || run.failedStart;

@@ -272,7 +272,8 @@ describe("stopping", () => {
     await stub.stop("SIGKILL");
     expect(fake.signals).toEqual([2, 10, 9]);
     await eventually(() => expect(hooks(stub)).toEqual(["start", "stop:137:exit"]));
-    expect(await stub.getState()).toMatchObject({ status: "stopped_with_code", exitCode: 137 });
+    // An exit the caller asked for reads stopped; onStop has the real code.
+    expect(await stub.getState()).toEqual({ status: "stopped", lastChange: expect.any(Number) });
     expect(await errorOf(stub, (i) => i.stop("SIGHUP"))).toMatch(/Invalid signal: "SIGHUP"/);
   });
 
@@ -284,6 +285,8 @@ describe("stopping", () => {
     expect(fake.destroys).toBe(1);
     expect(fake.running).toBe(false);
     expect(hooks(stub)).toEqual(["start", "stop:137:exit"]);
+    // As in the original: stopped, not stopped_with_code 137 (onStop has the 137).
+    expect(await stub.getState()).toEqual({ status: "stopped", lastChange: expect.any(Number) });
     await stub.destroy(); // nothing running: a no-op
     expect(hooks(stub)).toEqual(["start", "stop:137:exit"]);
   });
