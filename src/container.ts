@@ -298,7 +298,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     const { request, port: explicit } = toContainerRequest(input, initOrPort, maybePort);
     const port = explicit ?? this.defaultPort;
     if (port === undefined) {
-      throw new Error("No port for containerFetch: set `defaultPort` on your Container subclass or pass a port.");
+      throw new Error("No port specified for container fetch: set `defaultPort` on your Container subclass or pass a port.");
     }
     const wake = !(typeof initOrPort === "object" && initOrPort !== null && initOrPort.wake === false);
     return this.#forward(request, port, wake);

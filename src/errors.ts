@@ -156,14 +156,16 @@ export function startFailureToHttpError(error: unknown): ContainerHttpError {
   const failure = classifyRuntimeError(error);
   if (failure.kind === "no-instance") {
     return new ContainerHttpError(
-      "There is no container instance available right now; try again shortly.",
+      "There is no Container instance available at this time. The class may be at its max_instances limit, or its " +
+        "container may still be provisioning; try again shortly.",
       503,
       { cause: error, retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_S },
     );
   }
   if (failure.kind === "rate-limited") {
+    // The runtime's own words, as the original answers (dependents match them).
     return new ContainerHttpError(
-      "Containers are being started too quickly (rate limited); try again shortly.",
+      messageOf(error),
       429,
       { cause: error, retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_S },
     );

@@ -127,6 +127,12 @@ export interface PollOptions {
   giveUp?: (result: Extract<ProbeResult, { ready: false }>) => Error | undefined;
   /** What the wait is for, used in the timeout message. */
   what: string;
+  /**
+   * Opens the timeout message: the original's phrase for this wait
+   * ("Failed to verify port 8080 is available", "Container did not start"),
+   * which dependents of the original match by substring.
+   */
+  headline?: string;
   /** Statuses that count as ready (any response when absent). */
   accept?: (status: number) => boolean;
   now?: () => number;
@@ -169,7 +175,7 @@ export async function pollUntilReady(
     delay = Math.min(delay * 2, options.maxIntervalMs);
   }
   throw new ContainerTimeoutError(
-    `${options.what} was not ready in time${last ? ` (last error: ${messageOf(last.error)})` : ""}`,
+    `${options.headline ? `${options.headline}: ` : ""}${options.what} was not ready in time${last ? ` (last error: ${messageOf(last.error)})` : ""}`,
     { cause: last?.error },
   );
 }

@@ -159,6 +159,7 @@ export class Lifecycle {
             maxIntervalMs: budget.intervalMs,
             signal: budget.signal,
             what: `Port ${port}`,
+            headline: `Failed to verify port ${port} is available`,
             accept: probe.accept,
             giveUp: (result) => this.#exitedDuringStart(run, result, `port ${port} was ready`),
           });
@@ -226,6 +227,7 @@ export class Lifecycle {
         signal,
         maxAttempts,
         what: `Port ${port}`,
+        headline: `Failed to verify port ${port} is available`,
         giveUp: (result) =>
           this.#host.runtime.running
             ? undefined
@@ -298,6 +300,7 @@ export class Lifecycle {
         maxIntervalMs: budget.intervalMs,
         signal: budget.signal,
         what: "The container instance",
+        headline: "Container did not start",
         giveUp: (result) => {
           // "Not listening" means the instance exists and the process runs.
           if (result.failure.kind === "not-listening" && runtime.running) return STOP_POLLING;

@@ -38,7 +38,7 @@ export function targetPort(headers: Headers, defaultPort: number | undefined): T
     ok: false,
     badHeader: false,
     message:
-      "No port configured for this container. Set `defaultPort` on your Container subclass, or pick a port per request with `container.fetch(switchPort(request, port))`.",
+      "No port specified for container fetch: no port is configured for this container. Set `defaultPort` on your Container subclass, or pick a port per request with `container.fetch(switchPort(request, port))`.",
   };
 }
 

@@ -144,7 +144,7 @@ describe("startFailureToHttpError / ContainerHttpError.toResponse", () => {
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe(String(NO_INSTANCE_RETRY_AFTER_S));
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
-    expect(await response.text()).toMatch(/no container instance/i);
+    expect(await response.text()).toMatch(/^There is no Container instance available at this time\. /);
   });
 
   it("rate limited → 429 with Retry-After", async () => {
@@ -153,7 +153,8 @@ describe("startFailureToHttpError / ContainerHttpError.toResponse", () => {
     const response = error.toResponse();
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe(String(RATE_LIMITED_RETRY_AFTER_S));
-    expect(await response.text()).toMatch(/rate limited/i);
+    // The runtime's own words, as the original answers.
+    expect(await response.text()).toBe("You are requesting too many containers per second");
   });
 
   it("a no-instance error nested as a cause still maps to 503", () => {

@@ -388,7 +388,7 @@ describe("waitForPort()", () => {
       return instance.waitForPort({ portToCheck: 9090, retries: 3, waitInterval: 10 });
     });
     expect(message).toMatch(/Port 9090 was not ready in time/);
-    expect(hooks(stub).some((h) => h.startsWith("error:Port 9090"))).toBe(true);
+    expect(hooks(stub).some((h) => h.startsWith("error:Failed to verify port 9090 is available: Port 9090"))).toBe(true);
   });
 
   it("fails fast when the container is not running", async () => {
@@ -398,5 +398,28 @@ describe("waitForPort()", () => {
       return instance.waitForPort({ portToCheck: 8080, retries: 100, waitInterval: 100 });
     });
     expect(message).toMatch(/not running while waiting for port 8080/);
+  });
+});
+
+describe("messages dependents of the original match by substring", () => {
+  // Ours say more, but each contains the original's phrase.
+  it("a port that never becomes ready: 'Failed to verify port'; an instance that never comes: 'Container did not start'", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.ports.delete(8080);
+    const port = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      return instance.startAndWaitForPorts({ cancellationOptions: { portReadyTimeoutMS: 100, waitInterval: 20 } });
+    });
+    expect(port).toMatch(/^Failed to verify port 8080 is available: Port 8080 was not ready in time \(last error: .*not listening/);
+
+    const other = fresh(env.TEST);
+    const otherFake = await fakeOf(other);
+    otherFake.instanceDelayMs = 60_000;
+    const instance = await errorOf(other, (o) => {
+      o.swallowErrors = true;
+      return o.start(undefined, { retries: 3, waitInterval: 20 });
+    });
+    expect(instance).toMatch(/^Container did not start: The container instance was not ready in time \(last error: there is no container instance that can be provided to this durable object\)/i);
   });
 });

@@ -45,6 +45,6 @@ describe("Greeter", () => {
         (error: Error) => error.message,
       );
     });
-    expect(message).toMatch(/^Port 8080 was not ready in time/);
+    expect(message).toMatch(/^Failed to verify port 8080 is available: Port 8080 was not ready in time/);
   });
 });
