@@ -35,7 +35,7 @@ import type { ContainerRuntime } from "./runtime";
 import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
 import { OutboundConfigStore } from "./outbound/config";
 import { OutboundController } from "./outbound/controller";
-import { registerContainerClass, staticOutboundConfig, type OutboundStatics } from "./outbound/registry";
+import { installNamedHandlerStatics, registerContainerClass, staticOutboundConfig, type OutboundStatics } from "./outbound/registry";
 import type { AnyOutboundHandler, OutboundByHostOverrideInput, OutboundParamsArg } from "./outbound/types";
 import type {
   CancellationOptions,
@@ -717,6 +717,9 @@ function sqlOf(ctx: DurableObjectState): SqlStorage {
   }
   throw new Error(MISSING_SQL_MESSAGE);
 }
+
+// Named outbound handlers merge when assigned, as the original's static setter does.
+installNamedHandlerStatics(Container);
 
 function applyOptions<E>(container: Container<E>, options: ContainerOptions): void {
   if (options.defaultPort !== undefined) container.defaultPort = options.defaultPort;

@@ -6,7 +6,7 @@
 // It restarts only a daemon that scripts/setup-docker.sh started (its PID
 // file names a live dockerd), as on CI and on a fresh machine; a daemon the
 // machine's own service manager runs is not this suite's to restart, and the
-// case says so and is skipped.
+// case says so and is skipped (as it is with WORKERD_CONTAINERS_KEEP_DOCKERD=1).
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -64,8 +64,16 @@ async function ending(response: Promise<Response>, complete: (text: string) => b
   return Promise.race([outcome, new Promise<Ending>((resolve) => setTimeout(() => resolve("hung"), REQUEST_LIMIT_MS))]);
 }
 
-const pid = ourDockerd();
-if (pid === undefined) console.log(`[docker-restart] skipped: no dockerd started by scripts/setup-docker.sh (${PID_FILE}); the machine's own daemon is left alone`);
+// WORKERD_CONTAINERS_KEEP_DOCKERD=1 keeps even that daemon running (its other containers would go with it).
+const keep = process.env.WORKERD_CONTAINERS_KEEP_DOCKERD === "1";
+const pid = keep ? undefined : ourDockerd();
+if (pid === undefined) {
+  console.log(
+    keep
+      ? "[docker-restart] skipped: WORKERD_CONTAINERS_KEEP_DOCKERD=1"
+      : `[docker-restart] skipped: no dockerd started by scripts/setup-docker.sh (${PID_FILE}); the machine's own daemon is left alone`,
+  );
+}
 
 describe("scenario 14: the Docker daemon restarts mid-traffic", () => {
   it.skipIf(pid === undefined)("in-flight requests end, none hangs; onStop once; later starts fail clearly until the object is reset; other objects are served", async () => {

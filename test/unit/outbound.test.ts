@@ -96,6 +96,33 @@ describe("runtime configuration", () => {
     expect((await outboundFrom(stub, "http://api.example.com/")).json!.label).toBe("by-host");
   });
 
+  it("assigning outboundHandlers at run time merges into the class's handlers, as the original's static setter does", async () => {
+    const stub = fresh(env.EGRESS); // declares withToken, other, broken as a class field
+    const added = `added-${crypto.randomUUID().slice(0, 8)}`;
+    await inObject(stub, async (instance) => {
+      // What @cloudflare/sandbox does from an instance.
+      (instance.constructor as { outboundHandlers: unknown }).outboundHandlers = {
+        [added]: (request: Request) => Response.json({ label: added, url: request.url }),
+      };
+      await instance.setOutboundByHost("declared.example", "withToken", { token: "kept" });
+      await instance.setOutboundByHost("added.example", added);
+    });
+    expect((await outboundFrom(stub, "http://declared.example/")).json).toMatchObject({ label: "withToken", token: "kept" });
+    expect((await outboundFrom(stub, "http://added.example/")).json!.label).toBe(added);
+    // The alias merges into the same handlers; a bad value is refused, naming what is accepted.
+    const names = await inObject(stub, (instance) => {
+      const cls = instance.constructor as { outboundProxies: unknown; outboundHandlers: Record<string, unknown> };
+      cls.outboundProxies = { [`${added}-alias`]: () => new Response("alias") };
+      return Object.keys(cls.outboundHandlers);
+    });
+    expect(names).toEqual(expect.arrayContaining(["withToken", "other", "broken", added, `${added}-alias`]));
+    expect(
+      await errorOf(stub, async (instance) => {
+        (instance.constructor as { outboundHandlers: unknown }).outboundHandlers = { bad: "not a function" };
+      }),
+    ).toMatch(/outboundHandlers\.bad must be a function/);
+  });
+
   it("setOutboundByHosts accepts names and { method, params }", async () => {
     const stub = fresh(env.NAMED);
     mockInternet();
