@@ -80,6 +80,7 @@ export class Lifecycle {
   readonly #host: LifecycleHost;
   #run: Run | undefined;
   #launching: Promise<Run> | undefined;
+  #reconciling: Promise<void> | undefined;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -100,8 +101,16 @@ export class Lifecycle {
    *   nobody watched, or vanished without the runtime reporting an exit):
    *   close the run out, `stopped`, `onStop` once.
    * A start in progress owns the state; nothing is changed under it.
+   * Concurrent calls share one pass, so a run is closed out once.
    */
-  async reconcile(): Promise<void> {
+  reconcile(): Promise<void> {
+    this.#reconciling ??= this.#reconcileOnce().finally(() => {
+      this.#reconciling = undefined;
+    });
+    return this.#reconciling;
+  }
+
+  async #reconcileOnce(): Promise<void> {
     if (this.#launching) return;
     const { runtime, state } = this.#host;
     const watched = this.#run && !this.#run.ended ? this.#run : undefined;

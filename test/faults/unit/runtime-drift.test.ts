@@ -61,6 +61,16 @@ describe("scenario 10 (fake runtime): getState() repairs itself", () => {
     expect(fake.starts).toHaveLength(1); // repairing state starts nothing
   });
 
+  it("concurrent getState() calls after a vanish close the run out once", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    expect((await stub.fetch("http://x/")).status).toBe(200);
+    fake.vanish();
+    const states = await Promise.all(Array.from({ length: 5 }, () => stub.getState()));
+    expect(states.map((s) => s.status)).toEqual(Array(5).fill("stopped"));
+    expect(stops(stub)).toEqual(["stop:0:exit"]);
+  });
+
   it("storage says stopped, the runtime runs a process (an eviction raced a start): reported running, watched once", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
