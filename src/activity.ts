@@ -17,8 +17,10 @@ export class ActivityTracker {
   /**
    * @param sleepAfterMs read on every renewal, so subclass fields and later
    *   changes to `sleepAfter` apply
+   * @param now the clock; by default `Date.now()` looked up on each use, so
+   *   fake timers a test installs after the object exists are seen
    */
-  constructor(sleepAfterMs: () => number, now: () => number = Date.now) {
+  constructor(sleepAfterMs: () => number, now: () => number = () => Date.now()) {
     this.#sleepAfterMs = sleepAfterMs;
     this.#now = now;
   }

@@ -16,7 +16,8 @@ export class StateStore {
   readonly #now: () => number;
   #cached: State | undefined;
 
-  constructor(storage: DurableObjectStorage, now: () => number = Date.now) {
+  // `Date.now()` is looked up on each use, so fake timers installed later (a user's test) are seen.
+  constructor(storage: DurableObjectStorage, now: () => number = () => Date.now()) {
     this.#storage = storage;
     this.#now = now;
   }

@@ -1,5 +1,5 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { UnconfiguredContainer } from "./objects/containers";
 import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./helpers";
 
@@ -421,5 +421,27 @@ describe("messages dependents of the original match by substring", () => {
       return o.start(undefined, { retries: 3, waitInterval: 20 });
     });
     expect(instance).toMatch(/^Container did not start: The container instance was not ready in time \(last error: there is no container instance that can be provided to this durable object\)/i);
+  });
+});
+
+describe("fake timers installed after the object exists", () => {
+  it("are seen by state and activity: the clock is read on each use, not captured", async () => {
+    const stub = fresh(env.TEST);
+    await fakeOf(stub); // the object exists before the test fakes Date
+    const fixed = Date.UTC(2031, 0, 2, 3, 4, 5);
+    vi.useFakeTimers({ now: fixed, toFake: ["Date"] });
+    try {
+      await stub.startAndWaitForPorts();
+      expect((await stub.getState()).lastChange).toBe(fixed);
+      // The idle deadline (sleepAfter 10 s) is counted on the faked clock too.
+      const alarm = await inObject(stub, async (instance, _fake, state) => {
+        instance.renewActivityTimeout();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return state.storage.getAlarm();
+      });
+      expect(alarm).toBe(fixed + 10_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
