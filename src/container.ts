@@ -216,7 +216,11 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       },
       afterExit: (exit) => this.#supervisor.afterExit(exit),
       emit: (event) => this.#emit(event),
-      armIdleTimer: () => this.#armIdleTimer(),
+      armIdleTimer: async () => {
+        // The original calls scheduleNextAlarm() on every start; an override expects it.
+        if (this.#overrides("scheduleNextAlarm")) await this.scheduleNextAlarm();
+        await this.#armIdleTimer();
+      },
       blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
       onStart: () => this.onStart(),
       onStop: (params) => this.onStop(params),
@@ -640,10 +644,18 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         }
       }
     }
+    // The original calls renewActivityTimeout() per request; a subclass that
+    // overrides it expects that. The base's own renewal is part of proxying.
+    if (this.#overrides("renewActivityTimeout")) this.renewActivityTimeout();
     const tcp = this.#runtime.getTcpPort(port);
     return isWebSocketUpgrade(request)
       ? proxyWebSocket(tcp, request, this.#activity)
       : proxyHttp(tcp, request, this.#activity);
+  }
+
+  /** Whether the subclass overrides the public method `name` (the base's own is not called where it adds nothing). */
+  #overrides(name: "renewActivityTimeout" | "scheduleNextAlarm"): boolean {
+    return this[name] !== Container.prototype[name];
   }
 
   #probePort(): number {

@@ -34,7 +34,7 @@ export interface LifecycleHost {
   afterExit(exit: { params: StopParams; requested: boolean }): Promise<void>;
   /** Deliver a lifecycle event (errors are the host's to swallow). */
   emit(event: ContainerEvent): void;
-  /** Make sure the alarm fires by the idle deadline. */
+  /** After a launch: make sure the alarm fires by the idle deadline. */
   armIdleTimer(): Promise<void>;
   blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
   onStart(): void | Promise<void>;

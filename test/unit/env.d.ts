@@ -1,6 +1,7 @@
 import type {
   CountingContainer,
   FieldContainer,
+  OverridingContainer,
   OptionsContainer,
   PortlessContainer,
   TestContainer,
@@ -21,6 +22,7 @@ declare global {
     interface Env {
       TEST: DurableObjectNamespace<TestContainer>;
       COUNTING: DurableObjectNamespace<CountingContainer>;
+      OVERRIDING: DurableObjectNamespace<OverridingContainer>;
       FIELDS: DurableObjectNamespace<FieldContainer>;
       OPTIONS: DurableObjectNamespace<OptionsContainer>;
       PORTLESS: DurableObjectNamespace<PortlessContainer>;

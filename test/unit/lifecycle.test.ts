@@ -445,3 +445,21 @@ describe("fake timers installed after the object exists", () => {
     }
   });
 });
+
+describe("overrides of public methods take effect", () => {
+  // What the original calls on `this` in normal operation, and so must this package.
+  it.each([
+    ["fetch() → containerFetch()", "call:containerFetch", 1],
+    ["containerFetch() on a cold container → startAndWaitForPorts()", "call:startAndWaitForPorts", 1],
+    ["a start → scheduleNextAlarm()", "call:scheduleNextAlarm", 1],
+    ["each proxied request → renewActivityTimeout()", "call:renewActivityTimeout", 2],
+    ["the default onActivityExpired() → stop()", "call:stop", 1],
+  ])("%s", async (_label, call, atLeast) => {
+    const stub = fresh(env.OVERRIDING); // sleepAfter 0.1 s
+    expect((await stub.fetch("http://x/one")).status).toBe(200);
+    expect((await stub.fetch("http://x/two")).status).toBe(200);
+    await eventually(() => expect(hooks(stub)).toContain("stop:0:exit"));
+    expect(hooks(stub)).toContain("expired"); // onActivityExpired ran (overridden by the fixture)
+    expect(hooks(stub).filter((h) => h === call).length).toBeGreaterThanOrEqual(atLeast);
+  });
+});

@@ -135,3 +135,36 @@ export class CountingContainer extends TestContainer {
     Object.defineProperty(this, "inflightRequests", { value: 2, writable: true, enumerable: true, configurable: true });
   }
 }
+
+/**
+ * Overrides every public method the original calls on `this` in normal
+ * operation, recording each call, then calls super: the overrides must run.
+ */
+export class OverridingContainer extends TestContainer {
+  override sleepAfter: string | number = 0.1;
+
+  override renewActivityTimeout(): void {
+    record(this.ctx.id, "call:renewActivityTimeout");
+    super.renewActivityTimeout();
+  }
+
+  override async scheduleNextAlarm(ms?: number): Promise<void> {
+    record(this.ctx.id, "call:scheduleNextAlarm");
+    await super.scheduleNextAlarm(ms);
+  }
+
+  override containerFetch(input: Request | string | URL, initOrPort?: RequestInit | number, port?: number): Promise<Response> {
+    record(this.ctx.id, "call:containerFetch");
+    return super.containerFetch(input, initOrPort, port);
+  }
+
+  override startAndWaitForPorts(...args: Parameters<Container["startAndWaitForPorts"]>): Promise<void> {
+    record(this.ctx.id, "call:startAndWaitForPorts");
+    return super.startAndWaitForPorts(...args);
+  }
+
+  override stop(...args: Parameters<Container["stop"]>): Promise<void> {
+    record(this.ctx.id, "call:stop");
+    return super.stop(...args);
+  }
+}
