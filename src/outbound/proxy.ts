@@ -24,6 +24,39 @@ export interface ContainerProxyProps {
   interceptAll?: boolean;
 }
 
+const PROPS_SHAPE =
+  "{ className: string, containerId: string, enableInternet: boolean, allowedHosts?: string[], deniedHosts?: string[], " +
+  "outboundByHostOverrides?: { [host]: { method: string, params? } }, outboundHandlerOverride?: { method: string, params? }, interceptAll?: boolean }";
+
+const isOverride = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && typeof (value as { method?: unknown }).method === "string";
+const isStringList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === "string");
+
+/**
+ * What is wrong with `props`, or `undefined` when they have the shape this
+ * package builds and the original built (a Worker may build them itself:
+ * `ctx.exports.ContainerProxy({ props })`). Unknown keys are left alone.
+ */
+export function propsProblem(props: unknown): string | undefined {
+  if (typeof props !== "object" || props === null || Array.isArray(props)) return `props must be an object, got ${props === null ? "null" : typeof props}`;
+  const p = props as Record<string, unknown>;
+  if (typeof p.className !== "string" || p.className === "") return `props.className must be the Container class's name, got ${JSON.stringify(p.className)}`;
+  if (typeof p.containerId !== "string") return `props.containerId must be a string (the Durable Object id), got ${typeof p.containerId}`;
+  if (p.enableInternet !== undefined && typeof p.enableInternet !== "boolean") return `props.enableInternet must be a boolean, got ${typeof p.enableInternet}`;
+  for (const key of ["allowedHosts", "deniedHosts"] as const) {
+    if (p[key] !== undefined && !isStringList(p[key])) return `props.${key} must be an array of host patterns`;
+  }
+  if (p.outboundByHostOverrides !== undefined) {
+    if (typeof p.outboundByHostOverrides !== "object" || p.outboundByHostOverrides === null) return "props.outboundByHostOverrides must be an object by host";
+    for (const [host, value] of Object.entries(p.outboundByHostOverrides)) {
+      if (!isOverride(value)) return `props.outboundByHostOverrides[${JSON.stringify(host)}] must be { method: string, params? }`;
+    }
+  }
+  if (p.outboundHandlerOverride !== undefined && !isOverride(p.outboundHandlerOverride)) return "props.outboundHandlerOverride must be { method: string, params? }";
+  if (p.interceptAll !== undefined && typeof p.interceptAll !== "boolean") return `props.interceptAll must be a boolean, got ${typeof p.interceptAll}`;
+  return undefined;
+}
+
 /** Status and body of a blocked request (as the original answers). */
 export const BLOCKED_STATUS = 520;
 const BLOCKED_BODY = "Origin is disallowed";
@@ -41,6 +74,10 @@ export class ContainerProxy extends WorkerEntrypoint<Cloudflare.Env, ContainerPr
   /** Decide and act on one outbound request. */
   override async fetch(request: Request): Promise<Response> {
     const props = this.ctx.props;
+    const problem = propsProblem(props);
+    if (problem) {
+      return new Response(`ContainerProxy: invalid props: ${problem}. Expected ${PROPS_SHAPE}.`, { status: 500 });
+    }
     const cls = containerClassNamed(props.className);
     if (!cls) {
       return new Response(`ContainerProxy: no Container class named "${props.className}" is loaded in this Worker.`, {

@@ -255,3 +255,40 @@ describe("HTTPS and misconfiguration", () => {
     expect(res.body).toContain('export { ContainerProxy } from "workerd-containers"');
   });
 });
+
+describe("ContainerProxy props built by a Worker itself", () => {
+  const client = { enableInternet: false, containerId: "abc", className: "EgressContainer", outboundByHostOverrides: { "x.example": { method: "withToken", params: { token: "t" } } } };
+
+  it.each([
+    ["the shape a client builds", client, undefined],
+    ["the full shape this package builds", { ...client, allowedHosts: ["a"], deniedHosts: [], outboundHandlerOverride: { method: "other" }, interceptAll: true }, undefined],
+    ["not an object", "props", /props must be an object, got string/],
+    ["no className", { ...client, className: undefined }, /props\.className must be the Container class's name/],
+    ["a numeric containerId", { ...client, containerId: 7 }, /props\.containerId must be a string/],
+    ["enableInternet as a string", { ...client, enableInternet: "yes" }, /props\.enableInternet must be a boolean, got string/],
+    ["an override without a method", { ...client, outboundByHostOverrides: { "x.example": "withToken" } }, /props\.outboundByHostOverrides\["x\.example"\] must be \{ method: string, params\? \}/],
+    ["deniedHosts not a list", { ...client, deniedHosts: "a.example" }, /props\.deniedHosts must be an array of host patterns/],
+  ] as const)("%s", async (_label, props, problem) => {
+    const { propsProblem } = await import("../../src/outbound/proxy");
+    const found = propsProblem(props);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatch(problem);
+  });
+
+  it("a proxy a Worker builds with ctx.exports.ContainerProxy({ props }) serves its overrides; bad props get a 500 naming the shape", async () => {
+    const stub = fresh(env.EGRESS);
+    await (await stub.fetch("http://x/")).text(); // the class is registered by its first instance
+    const seen = await inObject(stub, async (instance, _fake, state) => {
+      const exports = (state as unknown as { exports: { ContainerProxy: (o: { props: unknown }) => Fetcher } }).exports;
+      const good = exports.ContainerProxy({ props: { ...client, containerId: instance.ctx.id.toString() } });
+      const bad = exports.ContainerProxy({ props: { ...client, enableInternet: "yes" } });
+      const ok = await good.fetch("http://x.example/path");
+      const refused = await bad.fetch("http://x.example/path");
+      return { ok: { status: ok.status, body: (await ok.json()) as { label: string; token: string } }, refused: { status: refused.status, text: await refused.text() } };
+    });
+    expect(seen.ok.status).toBe(200);
+    expect(seen.ok.body).toMatchObject({ label: "withToken", token: "t" });
+    expect(seen.refused.status).toBe(500);
+    expect(seen.refused.text).toMatch(/^ContainerProxy: invalid props: props\.enableInternet must be a boolean, got string\. Expected \{ className: string/);
+  });
+});
