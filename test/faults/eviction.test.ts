@@ -29,25 +29,23 @@ describe("scenario 5: eviction while a container runs", () => {
     await evict("fault", name);
     await waitFor("a new instance", async () => (await value<string>(name, "instance")) !== instance, 10_000);
 
-    // The container goes with the object (local workerd), but its removal may
-    // trail the new instance: that one either closes the run out at once or
-    // adopts the process and then sees it end. Either way it settles on
-    // stopped, with onStop once (checked below).
-    const state = await waitFor("the run to be closed out", async () => {
-      const current = await value<{ status: string }>(name, "getState");
-      return current.status === "stopped" ? current : undefined;
-    }, 20_000);
-    expect(state.status).toBe("stopped");
-    await waitFor("the container to be gone", async () => (await dockerContainers("fault", name)).every((c) => c.status !== "running"), 20_000).catch(() => undefined);
-    const leaks = (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
-    expect(leaks).toBe(0);
+    // Local workerd usually destroys the container with the evicted object,
+    // and the new instance closes the run out (stopped, onStop once). Under
+    // load the container can still be there when the new instance starts,
+    // which then adopts it (running or healthy, no onStop). Either is right;
+    // what must hold is that state, onStop and Docker agree, read together
+    // once things have settled.
     expect(await value(name, "activityDeadline")).toBe(deadline);
     expect(await value(name, "getSchedule", later.taskId)).toMatchObject({ payload: { n: 2 } });
 
-    await waitFor("the due schedule", async () => (await value<string[]>(name, "ticks")).length > 0, 10_000);
+    await waitFor("the due schedule", async () => (await value<string[]>(name, "ticks")).length > 0, 20_000);
     await sleep(3_000); // room for a second run, which must not come
     const ticks = await value<string[]>(name, "ticks");
+    const state = await value<{ status: string }>(name, "getState");
     const stops = (await hooks("fault", name)).filter((h) => h.startsWith("stop:"));
+    const running = (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
+    const adopted = state.status === "running" || state.status === "healthy";
+    const leaks = adopted ? running - 1 : running;
     const next = await proxy("fault", name, "/echo");
     recordFigure({
       scenario: "5 eviction",
@@ -56,11 +54,23 @@ describe("scenario 5: eviction while a container runs", () => {
       lost: next.status === 200 ? 0 : 1,
       started: dockerEvents(await dockerFragment("fault", name), "start", since).length,
       leaks,
-      measured: [`due schedule runs: ${ticks.length}`, `onStop calls: ${stops.length}`, `deadline kept: ${(await value(name, "activityDeadline")) !== null}`],
+      measured: [
+        `after the eviction: ${adopted ? "container adopted by the new instance" : "run closed out by the new instance"} (${state.status})`,
+        `due schedule runs: ${ticks.length}`,
+        `onStop calls: ${stops.length}`,
+        `deadline kept: ${(await value(name, "activityDeadline")) !== null}`,
+      ],
       runtime: "workerd + Docker",
     });
+    if (adopted) {
+      expect(stops).toEqual([]);
+      expect(running).toBe(1);
+    } else {
+      expect(state.status).toBe("stopped");
+      expect(stops).toHaveLength(1);
+      expect(running).toBe(0);
+    }
     expect(ticks).toEqual(["tick:1"]);
-    expect(stops).toHaveLength(1);
     expect(next.status).toBe(200);
   });
 
