@@ -13,29 +13,11 @@ import {
   waitFor,
   watchDockerEvents,
 } from "../integration/client";
+import { countOf, ending } from "./client";
 import { recordFigure } from "./figures";
 
 const use = useContainers();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** How one request ended: a full body, a body cut off with an error, an error status, or no end in time. */
-type Ending = "complete" | "cut off" | `status ${number}` | "hung";
-
-async function ending(response: Promise<Response>, expectedBody: (text: string) => boolean, limitMs = 20_000): Promise<Ending> {
-  const outcome = (async (): Promise<Ending> => {
-    const res = await response;
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      return `status ${res.status}`;
-    }
-    try {
-      return expectedBody(await res.text()) ? "complete" : "cut off";
-    } catch {
-      return "cut off";
-    }
-  })().catch((): Ending => "cut off");
-  return Promise.race([outcome, sleep(limitMs).then((): Ending => "hung")]);
-}
 
 const stops = async (name: string) => (await hooks("fault", name)).filter((h) => h.startsWith("stop:"));
 
@@ -66,7 +48,7 @@ describe("scenario 2: the process dies mid-request", () => {
       failedOnPurpose: endings.filter((e) => e !== "complete").length + 1,
       started: starts.names().length,
       leaks: (await dockerContainers("fault", name)).filter((c) => c.status === "running").length - 1,
-      measured: [`stream endings: ${JSON.stringify(count(endings))}`, `crashing request: ${crash}`, `onStop calls: ${stopHooks.length}`],
+      measured: [`stream endings: ${JSON.stringify(countOf(endings))}`, `crashing request: ${crash}`, `onStop calls: ${stopHooks.length}`],
       runtime: "workerd + Docker",
     });
     expect(crash).toBe("cut off");
@@ -113,11 +95,6 @@ describe("scenario 2: the process dies mid-request", () => {
   });
 });
 
-function count(values: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
-}
 
 describe("scenario 4: exit codes reach onStop and getState() exactly", () => {
   it.each([

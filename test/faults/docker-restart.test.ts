@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/devserver.mjs";
 import { dockerContainers, hooks, proxy, rpc, useContainers, waitFor } from "../integration/client";
-import { evict } from "./client";
+import { countOf, ending, evict, type Ending } from "./client";
 import { recordFigure } from "./figures";
 
 const use = useContainers();
@@ -49,20 +49,6 @@ async function restartDockerd(pid: number): Promise<void> {
   execFileSync("bash", [join(ROOT, "scripts/setup-docker.sh")], { stdio: "inherit" });
 }
 
-type Ending = "complete" | "cut off" | `status ${number}` | "hung";
-
-/** How a request ended, within REQUEST_LIMIT_MS. */
-async function ending(response: Promise<Response>, complete: (text: string) => boolean): Promise<Ending> {
-  const outcome = (async (): Promise<Ending> => {
-    const res = await response;
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      return `status ${res.status}`;
-    }
-    return res.text().then((text) => (complete(text) ? "complete" : "cut off"), () => "cut off" as const);
-  })().catch((): Ending => "cut off");
-  return Promise.race([outcome, new Promise<Ending>((resolve) => setTimeout(() => resolve("hung"), REQUEST_LIMIT_MS))]);
-}
 
 // WORKERD_CONTAINERS_KEEP_DOCKERD=1 keeps even that daemon running (its other containers would go with it).
 const keep = process.env.WORKERD_CONTAINERS_KEEP_DOCKERD === "1";
@@ -84,12 +70,12 @@ describe("scenario 14: the Docker daemon restarts mid-traffic", () => {
     // In flight when the daemon goes: 5 long streams, and a request every 100 ms.
     const streams = Array.from({ length: 5 }, () => proxy("fault", name, "/drip?ms=100&n=600"));
     await Promise.allSettled(streams);
-    const streamEndings = streams.map((s) => ending(s, (text) => text.endsWith("done\n")));
+    const streamEndings = streams.map((s) => ending(s, (text) => text.endsWith("done\n"), REQUEST_LIMIT_MS));
     let sending = true;
     const trickle: Array<Promise<Ending>> = [];
     const sender = (async () => {
       while (sending) {
-        trickle.push(ending(proxy("fault", name, "/echo"), (text) => text.includes(boot)));
+        trickle.push(ending(proxy("fault", name, "/echo"), (text) => text.includes(boot), REQUEST_LIMIT_MS));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
@@ -126,8 +112,7 @@ describe("scenario 14: the Docker daemon restarts mid-traffic", () => {
     const stops = (await hooks("fault", name)).filter((h) => h.startsWith("stop:"));
     const state = (await rpc("fault", name, "getState")).value;
     const left = (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
-    const counts: Record<string, number> = {};
-    for (const e of endings) counts[e] = (counts[e] ?? 0) + 1;
+    const counts = countOf(endings);
     recordFigure({
       scenario: "14 Docker daemon restarts",
       detail: "dockerd stopped and started again under 5 streams and a request every 100 ms",

@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { dockerContainers, dockerFragment, hooks, proxy, rpc, useContainers, waitFor, watchDockerEvents } from "../integration/client";
-import { evict } from "./client";
+import { ending, evict } from "./client";
 import { recordFigure } from "./figures";
 
 const use = useContainers();
@@ -83,15 +83,7 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
     // Flowing once each has its headers.
     await Promise.allSettled(responses);
     await removeBehindTheBack(name);
-    const endings = await Promise.all(
-      responses.map(async (response) => {
-        const res = await response;
-        const outcome = res
-          .text()
-          .then((text) => (text.endsWith("done\n") ? "complete" : "cut off"), () => "cut off");
-        return Promise.race([outcome, new Promise<string>((resolve) => setTimeout(() => resolve("hung"), 30_000))]);
-      }),
-    );
+    const endings = await Promise.all(responses.map((response) => ending(response, (text) => text.endsWith("done\n"), 30_000)));
     const next = await proxy("fault", name, "/echo");
     const nextBoot = next.status === 200 ? await bootOf(next) : "";
     const { stopHooks, left, started } = await aftermath(name, starts, 1);
