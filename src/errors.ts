@@ -41,37 +41,29 @@ export type RuntimeFailure =
 // version rollout: 0".
 const FIRST_NUMBER = /(-?\d+)/;
 
-/** Messages of `error` and of every `cause` beneath it, lower-cased. */
-function messagesOf(error: unknown): string[] {
-  const out: string[] = [];
+/**
+ * `error` and every `cause` beneath it (at most 8), ending at the first link
+ * that is not an `Error` (or no longer an object).
+ */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
-    if (current instanceof Error) {
-      out.push(current.message.toLowerCase());
-      current = (current as { cause?: unknown }).cause;
-    } else {
-      out.push(String(current).toLowerCase());
-      break;
-    }
-  }
-  return out;
-}
-
-/** The numeric `exitCode` an error (or one of its causes) carries, if any. */
-function structuredExitCode(error: unknown): number | undefined {
-  let current: unknown = error;
-  for (let depth = 0; typeof current === "object" && current !== null && depth < 8; depth++) {
-    const code = (current as { exitCode?: unknown }).exitCode;
-    if (typeof code === "number" && Number.isInteger(code)) return code;
+    chain.push(current);
+    if (!(current instanceof Error) && typeof current !== "object") break;
     current = (current as { cause?: unknown }).cause;
   }
-  return undefined;
+  return chain;
 }
 
 /** Classify an error thrown or rejected by `ctx.container`. */
 export function classifyRuntimeError(error: unknown): RuntimeFailure {
-  const messages = messagesOf(error);
-  const exitCode = structuredExitCode(error);
+  const chain = causeChain(error);
+  const messages = chain.map((link) => (link instanceof Error ? link.message : String(link)).toLowerCase());
+  // The first numeric `exitCode` along the chain, if any.
+  const exitCode = chain
+    .map((link) => (typeof link === "object" ? (link as { exitCode?: unknown }).exitCode : undefined))
+    .find((code): code is number => typeof code === "number" && Number.isInteger(code));
   if (exitCode !== undefined) {
     const signalled = messages.some((message) => message.includes(RUNTIME_MESSAGES.runtimeSignalled));
     return { kind: "exited", exitCode, reason: signalled ? "runtime_signal" : "exit" };

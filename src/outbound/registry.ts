@@ -37,7 +37,8 @@ export function staticOutboundConfig(cls: OutboundStatics): StaticOutboundConfig
   return {
     catchAll: cls.outbound ?? cls.outboundProxy,
     byHost: cls.outboundByHost,
-    named: { ...cls.outboundProxies, ...cls.outboundHandlers },
+    // One merged map: `outboundProxies` is an alias of it (installNamedHandlerStatics).
+    named: cls.outboundHandlers ?? {},
   };
 }
 
