@@ -30,9 +30,11 @@ describe("scenario 5: eviction while a container runs", () => {
     await waitFor("a new instance", async () => (await value<string>(name, "instance")) !== instance, 10_000);
 
     // Local workerd usually destroys the container with the evicted object,
-    // and the new instance closes the run out (stopped, onStop once). Under
-    // load the container can still be there when the new instance starts,
-    // which then adopts it (running or healthy, no onStop). Either is right;
+    // and the new instance closes the run out (stopped, onStop once). But
+    // the container can still be there when the new instance starts (more
+    // often with busy cores),
+    // which then adopts it (running or healthy, no onStop), or adopts it and
+    // then sees workerd kill it (stopped_with_code, onStop once). Each is right;
     // what must hold is that state, onStop and Docker agree, read together
     // once things have settled.
     expect(await value(name, "activityDeadline")).toBe(deadline);
@@ -55,7 +57,7 @@ describe("scenario 5: eviction while a container runs", () => {
       started: dockerEvents(await dockerFragment("fault", name), "start", since).length,
       leaks,
       measured: [
-        `after the eviction: ${adopted ? "container adopted by the new instance" : "run closed out by the new instance"} (${state.status})`,
+        `after the eviction: ${adopted ? "container adopted by the new instance" : "run ended for the new instance"} (${state.status})`,
         `due schedule runs: ${ticks.length}`,
         `onStop calls: ${stops.length}`,
         `deadline kept: ${(await value(name, "activityDeadline")) !== null}`,
@@ -66,7 +68,9 @@ describe("scenario 5: eviction while a container runs", () => {
       expect(stops).toEqual([]);
       expect(running).toBe(1);
     } else {
-      expect(state.status).toBe("stopped");
+      // Closed out at once (stopped), or adopted and then seen killed by
+      // workerd's clean-up, an exit nobody asked for (stopped_with_code 137).
+      expect(state.status).toMatch(/^stopped(_with_code)?$/);
       expect(stops).toHaveLength(1);
       expect(running).toBe(0);
     }
