@@ -77,6 +77,9 @@ export function installNamedHandlerStatics(base: object): void {
     },
     set(this: object, handlers: unknown) {
       mergeNamedHandlers(this, handlers);
+      // As the original's setter does: a class that only ever had handlers
+      // assigned (never constructed here) can still be named in proxy props.
+      if (this !== base) registerByAssignment(this as OutboundStatics & { name: string });
     },
   };
   for (const key of NAMED_HANDLER_KEYS) Object.defineProperty(base, key, accessor);
@@ -119,13 +122,19 @@ function foldNamedHandlerFields(cls: object): void {
 }
 
 // ContainerProxy runs in the Worker's isolate and finds the class by name.
-// Every Container instance registers its concrete class when constructed.
+// Every Container instance registers its concrete class when constructed; a
+// class that is given named handlers by assignment registers then.
 const classes = new Map<string, OutboundStatics>();
 
 /** Remember `cls` under its name for ContainerProxy. */
 export function registerContainerClass(cls: OutboundStatics & { name: string }): void {
   foldNamedHandlerFields(cls);
   classes.set(cls.name, cls);
+}
+
+/** Remember `cls` under its name unless a constructed class already holds that name. */
+function registerByAssignment(cls: OutboundStatics & { name: string }): void {
+  if (typeof cls.name === "string" && cls.name !== "" && !classes.has(cls.name)) classes.set(cls.name, cls);
 }
 
 /** The Container class named `name`, if an instance of it was constructed in this isolate. */

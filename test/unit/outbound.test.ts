@@ -291,4 +291,20 @@ describe("ContainerProxy props built by a Worker itself", () => {
     expect(seen.refused.status).toBe(500);
     expect(seen.refused.text).toMatch(/^ContainerProxy: invalid props: props\.enableInternet must be a boolean, got string\. Expected \{ className: string/);
   });
+
+  it("a class that was only given handlers (never constructed) is found by its name, as the original's static setter registers it", async () => {
+    // test/unit/objects/egress.ts: a Container subclass named "ContainerProxy" whose
+    // outboundHandlers are assigned at module load, the way @cloudflare/sandbox does it.
+    const stub = fresh(env.EGRESS);
+    const seen = await inObject(stub, async (instance, _fake, state) => {
+      const exports = (state as unknown as { exports: { ContainerProxy: (o: { props: unknown }) => Fetcher } }).exports;
+      const proxy = exports.ContainerProxy({
+        props: { enableInternet: false, containerId: instance.ctx.id.toString(), className: "ContainerProxy", outboundByHostOverrides: { "r2.internal": { method: "mountHandler" } } },
+      });
+      const res = await proxy.fetch("http://r2.internal/bucket/key");
+      return { status: res.status, text: await res.text() };
+    });
+    expect(seen.status).toBe(200);
+    expect(JSON.parse(seen.text)).toMatchObject({ label: "mount", url: "http://r2.internal/bucket/key", className: "ContainerProxy" });
+  });
 });

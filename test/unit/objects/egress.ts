@@ -98,3 +98,12 @@ export class NoProxyExportContainer extends Container<Env> {
     super(ctx, env);
   }
 }
+
+/**
+ * A class that is never constructed, named "ContainerProxy" and given its
+ * handlers by assignment at module load: what @cloudflare/sandbox does so that
+ * proxies it builds with `className: "ContainerProxy"` find its handlers.
+ */
+const ProxyTarget = class extends Container<Env> {};
+Object.defineProperty(ProxyTarget, "name", { value: "ContainerProxy" });
+ProxyTarget.outboundHandlers = { mountHandler: report("mount") };
