@@ -85,6 +85,20 @@ export async function probePort(
   }
 }
 
+/**
+ * The last probe's error for a timeout message. A port nobody listens on is
+ * named with the original's phrase, "the container is not listening", which
+ * dependents match by substring; local workerd words it differently
+ * ("Container is not listening to port 8080").
+ */
+function lastErrorText(last: Extract<ProbeResult, { ready: false }>, port: number): string {
+  const message = messageOf(last.error);
+  if (last.failure.kind !== "not-listening" || message.toLowerCase().includes(ORIGINAL_NOT_LISTENING)) return message;
+  return `${ORIGINAL_NOT_LISTENING} on port ${port}: ${message}`;
+}
+
+const ORIGINAL_NOT_LISTENING = "the container is not listening";
+
 /** Wait `ms`, or reject with a {@link ContainerAbortedError} when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -175,7 +189,7 @@ export async function pollUntilReady(
     delay = Math.min(delay * 2, options.maxIntervalMs);
   }
   throw new ContainerTimeoutError(
-    `${options.headline ? `${options.headline}: ` : ""}${options.what} was not ready in time${last ? ` (last error: ${messageOf(last.error)})` : ""}`,
+    `${options.headline ? `${options.headline}: ` : ""}${options.what} was not ready in time${last ? ` (last error: ${lastErrorText(last, port)})` : ""}`,
     { cause: last?.error },
   );
 }

@@ -106,6 +106,17 @@ describe("pollUntilReady: the reason it reports", () => {
     expect(message).toMatch(/^Port 8080 was not ready in time \(last error: .*not listening to port 8080\)$/);
   });
 
+  it("names a closed port with the original's phrase, whatever the runtime's wording", async () => {
+    // Local workerd says "Container is not listening to port 8080"; dependents
+    // of the original look for "the container is not listening".
+    const runtime = {
+      getTcpPort: () => ({ fetch: () => Promise.reject(new Error("Container is not listening to port 8080")) }),
+    } as unknown as ContainerRuntime;
+    const message = await failureOf(runtime, 50);
+    expect(message.toLowerCase()).toContain("the container is not listening");
+    expect(message).toContain("Container is not listening to port 8080");
+  });
+
   it("reports the timeout when no probe ever said anything else", async () => {
     const message = await failureOf(refusingThenHanging(0), 60);
     expect(message).toMatch(/last error: probe of port 8080 timed out after \d+ ms/);
