@@ -222,6 +222,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         await this.#armIdleTimer();
       },
       blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
+      // Looked up on each call: `ctx.abort` is the seam a test replaces.
+      resetObject: (reason) => this.ctx.abort(reason),
       onStart: () => this.onStart(),
       onStop: (params) => this.onStop(params),
       onError: (error) => this.onError(error),
@@ -328,6 +330,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    *
    * @param startOptions per-start overrides of `envVars`, `entrypoint`, `enableInternet`, `labels`
    * @param waitOptions probe settings; the default budget is 8 s
+   * @throws the runtime's own error when it rate limits the start, or has no
+   *   instance to give (each try a fresh start, until the budget runs out)
    */
   async start(startOptions?: ContainerStartConfigOptions, waitOptions?: WaitOptions): Promise<void> {
     this.#checkStart(startOptions);
@@ -348,6 +352,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * connections; the state becomes `healthy`, then `onStart` runs. Ports:
    * explicit, else `requiredPorts`, else `defaultPort`, else 33.
    *
+   * @throws the runtime's own error when it rate limits the start, or has no
+   *   instance to give within `instanceGetTimeoutMS` (each try a fresh start)
    * @example
    * ```ts
    * await container.startAndWaitForPorts({

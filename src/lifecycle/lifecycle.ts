@@ -6,9 +6,9 @@
  */
 
 import { SIGNAL_NUMBERS } from "../constants";
-import { ContainerAbortedError, messageOf } from "../errors";
+import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
-import { abortError, pollUntilReady, type ProbeResult } from "../ports";
+import { abortError, pollUntilReady, sleep, type ProbeResult } from "../ports";
 import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
 import type { ContainerEvent } from "../events";
 import type { ContainerStartConfigOptions, Signal, SignalInteger, StopParams } from "../types";
@@ -37,6 +37,11 @@ export interface LifecycleHost {
   /** After a launch: make sure the alarm fires by the idle deadline. */
   armIdleTimer(): Promise<void>;
   blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
+  /**
+   * Reset the Durable Object (`ctx.abort`). In workerd this throws and ends
+   * the instance; the next request gets a fresh one.
+   */
+  resetObject(reason: string): void;
   onStart(): void | Promise<void>;
   onStop(params: StopParams): void | Promise<void>;
   onError(error: unknown): unknown;
@@ -170,7 +175,11 @@ export class Lifecycle {
             what: `Port ${port}`,
             headline: `Failed to verify port ${port} is available`,
             accept: probe.accept,
-            giveUp: (result) => this.#exitedDuringStart(run, result, `port ${port} was ready`),
+            giveUp: (result) => {
+              const gone = this.#exitedWhileWaiting(run, result, `port ${port} was ready`);
+              // pollUntilReady throws what this returns; the runtime's errors need not be Errors.
+              return gone === undefined ? undefined : gone instanceof Error ? gone : new Error(messageOf(gone), { cause: gone });
+            },
           });
         }),
       );
@@ -277,51 +286,108 @@ export class Lifecycle {
     budget: WaitBudget,
     launch: { restart: boolean },
   ): Promise<Run> {
-    const { runtime, state, activity } = this.#host;
-    let run: Run;
-    if (runtime.running) {
-      run = this.#run && !this.#run.ended ? this.#run : this.#watch(undefined);
-    } else {
-      // A process that vanished unreported is closed out before the next one starts.
-      if (this.#run && !this.#run.ended) await this.#closeOutVanished(this.#run);
-      const at = Date.now();
+    const { runtime } = this.#host;
+    let run =
+      runtime.running
+        ? this.#run && !this.#run.ended ? this.#run : this.#watch(undefined)
+        : await this.#startProcess(startOptions, launch);
+    let retryDelayMs = budget.intervalMs;
+    for (;;) {
       try {
-        this.#host.validateConfig();
-        const options = runtimeStartOptions(this.#host.startDefaults(), startOptions);
-        await this.#host.beforeStart(options, { restart: launch.restart, at });
-        if (!runtime.running) runtime.start(options);
+        await pollUntilReady(runtime, probePort, this.#host.pingUrl(), {
+          deadline: budget.instanceDeadline,
+          maxIntervalMs: budget.intervalMs,
+          signal: budget.signal,
+          what: "The container instance",
+          headline: "Container did not start",
+          giveUp: (result) => {
+            // "Not listening" means the instance exists and the process runs.
+            if (result.failure.kind === "not-listening" && runtime.running) return STOP_POLLING;
+            if (!run.ended && runtime.running) return undefined;
+            return new ProcessGone(result);
+          },
+        });
+        return run;
       } catch (error) {
-        if (!runtime.running) {
-          await this.#reportError(error);
-          throw error;
+        if (error === STOP_POLLING) return run;
+        let failure = error;
+        if (error instanceof ProcessGone) {
+          await this.#settleGone(run, error.result);
+          // No instance now may mean one later: each try is a fresh start, as
+          // in the original, for as long as the instance budget lasts. The
+          // gaps grow so the retries themselves are not rate limited.
+          const noInstance = run.startError !== undefined && classifyRuntimeError(run.startError).kind === "no-instance";
+          if (noInstance && Date.now() + retryDelayMs < budget.instanceDeadline) {
+            await sleep(retryDelayMs);
+            retryDelayMs = Math.min(retryDelayMs * 2, NO_INSTANCE_RETRY_MAX_DELAY_MS);
+            run = await this.#startProcess(startOptions, launch);
+            continue;
+          }
+          failure = this.#goneError(run, error.result, "it was reachable");
+        } else if (lostConnection(error)) {
+          // As the original does: a Worker whose connection to the container
+          // service is lost stays stuck with it; only a reset reconnects.
+          this.#host.resetObject(
+            "workerd-containers: the connection to the container service was lost while waiting for an instance; " +
+              "resetting the Durable Object so it reconnects from scratch",
+          );
         }
-        // Started by someone else in between: adopt that process.
+        await this.#failStart(run, failure);
+        throw failure;
       }
-      run = this.#watch(at);
-      this.#host.emit({ type: "start", at, restart: launch.restart });
-      await state.set("running");
-      activity.renew();
-      await this.#host.armIdleTimer();
     }
+  }
+
+  /** Launch a new process and watch it (adopting one someone else started meanwhile). */
+  async #startProcess(startOptions: ContainerStartConfigOptions | undefined, launch: { restart: boolean }): Promise<Run> {
+    const { runtime, state, activity } = this.#host;
+    // A process that vanished unreported is closed out before the next one starts.
+    if (this.#run && !this.#run.ended) await this.#closeOutVanished(this.#run);
+    const at = Date.now();
     try {
-      await pollUntilReady(runtime, probePort, this.#host.pingUrl(), {
-        deadline: budget.instanceDeadline,
-        maxIntervalMs: budget.intervalMs,
-        signal: budget.signal,
-        what: "The container instance",
-        headline: "Container did not start",
-        giveUp: (result) => {
-          // "Not listening" means the instance exists and the process runs.
-          if (result.failure.kind === "not-listening" && runtime.running) return STOP_POLLING;
-          return this.#exitedDuringStart(run, result, "it was reachable");
-        },
-      });
+      this.#host.validateConfig();
+      const options = runtimeStartOptions(this.#host.startDefaults(), startOptions);
+      await this.#host.beforeStart(options, { restart: launch.restart, at });
+      if (!runtime.running) runtime.start(options);
     } catch (error) {
-      if (error === STOP_POLLING) return run;
-      await this.#failStart(run, error);
-      throw error;
+      if (!runtime.running) {
+        await this.#reportError(error);
+        throw error;
+      }
+      // Started by someone else in between: adopt that process.
     }
+    const run = this.#watch(at);
+    this.#host.emit({ type: "start", at, restart: launch.restart });
+    await state.set("running");
+    activity.renew();
+    await this.#host.armIdleTimer();
     return run;
+  }
+
+  /**
+   * `run`'s process went away before it was reachable: give the runtime a
+   * moment to report why. When it does not, but the probe that noticed says
+   * there was no instance (or the start was rate limited), that is the
+   * reason: the run is closed out as never started, so no stop is reported.
+   */
+  async #settleGone(run: Run, result: Extract<ProbeResult, { ready: false }>): Promise<void> {
+    if (await this.#exitReported(run)) return;
+    if (result.failure.kind !== "no-instance" && result.failure.kind !== "rate-limited") return;
+    await this.#handleExit(run, { kind: "never-started", error: result.error });
+    run.markDone();
+  }
+
+  /**
+   * Wait, a bounded while, for the runtime to report `run`'s exit; whether it
+   * did. (Once `ended` is set, how it ended is known: the rest of the
+   * handling, `onStop` included, is not waited for.)
+   */
+  async #exitReported(run: Run): Promise<boolean> {
+    if (run.ended) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([run.done, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_REPORT_GRACE_MS)))]);
+    if (timer !== undefined) clearTimeout(timer);
+    return run.ended;
   }
 
   /**
@@ -331,19 +397,28 @@ export class Lifecycle {
    * object never goes on believing a vanished container is there.
    */
   async #closeOutVanished(run: Run): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([run.done, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_REPORT_GRACE_MS)))]);
-    if (timer !== undefined) clearTimeout(timer);
-    if (run.ended) return;
+    if (await this.#exitReported(run)) return;
     await this.#handleExit(run, { kind: "exited", params: { exitCode: UNKNOWN_EXIT_CODE_CLOSED_OUT, reason: "exit" } });
     run.markDone();
   }
 
-  /** The error ending a wait early when the process is gone, else `undefined`. */
-  #exitedDuringStart(run: Run, result: Extract<ProbeResult, { ready: false }>, until: string): Error | undefined {
+  /** The error ending a port wait early when the process is gone, else `undefined`. */
+  #exitedWhileWaiting(run: Run, result: Extract<ProbeResult, { ready: false }>, until: string): unknown {
     if (result.failure.kind === "no-instance" || result.failure.kind === "rate-limited") return undefined;
     if (!run.ended && this.#host.runtime.running) return undefined;
+    return this.#goneError(run, result, until);
+  }
+
+  /**
+   * Why a start failed whose process is gone: the runtime's own error when it
+   * says there was no instance or it was rate limited (its message is what
+   * callers and the 503/429 answers go by, as with the original), else a
+   * message saying the process never ran or exited, with the cause attached.
+   */
+  #goneError(run: Run, result: Extract<ProbeResult, { ready: false }>, until: string): unknown {
     if (run.startError !== undefined) {
+      const kind = classifyRuntimeError(run.startError).kind;
+      if (kind === "no-instance" || kind === "rate-limited") return run.startError;
       return new Error(`The runtime could not start the container: ${messageOf(run.startError)}`, { cause: run.startError });
     }
     return new Error(`The container exited before ${until}: ${messageOf(result.error)}`, { cause: result.error });
@@ -461,6 +536,21 @@ const DESTROY_EXIT_WAIT_MS = 10_000;
 
 /** Sentinel thrown by a `giveUp` callback to end a poll successfully. */
 const STOP_POLLING = new Error("stop polling");
+
+/** Longest gap between fresh starts while the runtime has no instance to give. */
+const NO_INSTANCE_RETRY_MAX_DELAY_MS = 1_000;
+
+/** Thrown by a `giveUp` callback: the process is gone; the catch works out why. */
+class ProcessGone extends Error {
+  constructor(readonly result: Extract<ProbeResult, { ready: false }>) {
+    super("the container process is gone");
+  }
+}
+
+/** An instance wait that ran out of time with its last probe's connection lost. */
+function lostConnection(error: unknown): boolean {
+  return error instanceof ContainerTimeoutError && classifyRuntimeError(error.cause).kind === "connection-lost";
+}
 
 /** Map a named or numeric signal to its number. */
 export function signalNumber(signal: Signal | SignalInteger): number {

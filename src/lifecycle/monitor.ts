@@ -11,7 +11,10 @@ import type { StopParams } from "../types";
 export type ExitOutcome =
   /** The process ran and ended; `params` is what `onStop` receives. */
   | { kind: "exited"; params: StopParams }
-  /** The runtime never provided an instance, or could not start the process: nothing ran. */
+  /**
+   * The runtime never provided an instance, refused the start (rate limited)
+   * or could not start the process: nothing ran.
+   */
   | { kind: "never-started"; error: unknown }
   /**
    * `monitor()` failed for a reason that carries no exit code. `params`
@@ -32,7 +35,9 @@ export async function watchExit(monitor: () => Promise<void>): Promise<ExitOutco
     if (failure.kind === "exited") {
       return { kind: "exited", params: { exitCode: failure.exitCode, reason: failure.reason } };
     }
-    if (failure.kind === "no-instance" || failure.kind === "start-failed") return { kind: "never-started", error };
+    if (failure.kind === "no-instance" || failure.kind === "rate-limited" || failure.kind === "start-failed") {
+      return { kind: "never-started", error };
+    }
     return { kind: "failed", params: { exitCode: UNKNOWN_EXIT_CODE, reason: "exit" }, error };
   }
 }

@@ -71,8 +71,19 @@ export class FakeContainer implements ContainerRuntime {
   readonly startErrors: Error[] = [];
   /**
    * Errors the next launched processes fail with at once, in order: `start()`
-   * returns, the process never runs and `monitor()` rejects with the error (as
-   * the runtime's "Container failed to start").
+   * returns, the process never runs, no port is reachable and `monitor()`
+   * rejects with the error. Plays the runtime's "Container failed to start",
+   * a rate-limited start or one with no instance to give; a start after the
+   * list is used up launches normally.
+   *
+   * @example
+   * ```ts
+   * // No instance for the first two starts, then one.
+   * fake.launchFailures.push(
+   *   new Error("there is no container instance that can be provided to this durable object"),
+   *   new Error("there is no container instance that can be provided to this durable object"),
+   * );
+   * ```
    */
   readonly launchFailures: Error[] = [];
 

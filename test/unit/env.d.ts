@@ -1,4 +1,5 @@
 import type {
+  AbortingContainer,
   CountingContainer,
   FieldContainer,
   OverridingContainer,
@@ -33,6 +34,7 @@ declare global {
       HTTPS: DurableObjectNamespace<HttpsContainer>;
       NOPROXY: DurableObjectNamespace<NoProxyExportContainer>;
       ASSIGNED: DurableObjectNamespace<AssignedEgressContainer>;
+      ABORTING: DurableObjectNamespace<AbortingContainer>;
     }
   }
 }

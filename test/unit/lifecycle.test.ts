@@ -463,3 +463,153 @@ describe("overrides of public methods take effect", () => {
     expect(hooks(stub).filter((h) => h === call).length).toBeGreaterThanOrEqual(atLeast);
   });
 });
+
+describe("start failures the runtime reports through monitor()", () => {
+  // The runtime's words (compared case-insensitively by the library).
+  const RATE_LIMITED = "You are requesting too many containers per second";
+  const NO_INSTANCE = "There is no container instance that can be provided to this Durable Object";
+  type Starter = (instance: any) => Promise<unknown>;
+  const starters: Array<[string, Starter]> = [
+    ["start()", (instance) => instance.start(undefined, { retries: 10, waitInterval: 20 })],
+    [
+      "startAndWaitForPorts()",
+      (instance) => instance.startAndWaitForPorts({ cancellationOptions: { instanceGetTimeoutMS: 200, waitInterval: 20 } }),
+    ],
+  ];
+
+  /** Errors recorded by onError, and onStop calls, of the fixture behind `stub`. */
+  const errorsAndStops = (stub: { readonly id: DurableObjectId }) => hooks(stub).filter((h) => /^(error|stop):/.test(h));
+
+  it.each(starters)("rate limited: %s rejects with the runtime's own error; onError once, no onStop, stopped", async (_name, begin) => {
+    const stub = fresh(env.TEST);
+    const result = await inObject(stub, async (instance, fake) => {
+      instance.swallowErrors = true;
+      const limited = new Error(RATE_LIMITED);
+      fake.launchFailures.push(limited);
+      const error: unknown = await begin(instance).then(() => undefined, (e: unknown) => e);
+      return { same: error === limited, message: error instanceof Error ? error.message : String(error) };
+    });
+    expect(result).toEqual({ same: true, message: RATE_LIMITED });
+    // A stop, had one been reported, would come from the exit watcher: give it time to show.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errorsAndStops(stub)).toEqual([`error:${RATE_LIMITED}`]);
+    expect(await stub.getState()).toEqual({ status: "stopped", lastChange: expect.any(Number) });
+    // Not retried: another start would only be rate limited again.
+    expect((await fakeOf(stub)).starts).toHaveLength(1);
+  });
+
+  it.each(starters)(
+    "no instance for the whole budget: %s starts afresh each time, then rejects with the runtime's no-instance error",
+    async (_name, begin) => {
+      const stub = fresh(env.TEST);
+      const result = await inObject(stub, async (instance, fake) => {
+        instance.swallowErrors = true;
+        const failures = Array.from({ length: 100 }, () => new Error(NO_INSTANCE));
+        fake.launchFailures.push(...failures);
+        const error: unknown = await begin(instance).then(() => undefined, (e: unknown) => e);
+        return {
+          // The last start's error, the one the runtime reported last.
+          isLast: error === failures[fake.starts.length - 1],
+          message: error instanceof Error ? error.message : String(error),
+          starts: fake.starts.length,
+        };
+      });
+      expect(result).toMatchObject({ isLast: true, message: NO_INSTANCE });
+      expect(result.starts).toBeGreaterThan(1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errorsAndStops(stub)).toEqual([`error:${NO_INSTANCE}`]);
+      expect(await stub.getState()).toEqual({ status: "stopped", lastChange: expect.any(Number) });
+    },
+  );
+
+  it("no instance twice, then one: the third start is served; onStart once, no onError, no onStop", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.launchFailures.push(new Error(NO_INSTANCE), new Error(NO_INSTANCE));
+    await stub.startAndWaitForPorts({ cancellationOptions: { waitInterval: 20 } });
+    expect(fake.starts).toHaveLength(3);
+    expect(hooks(stub)).toEqual(["start"]);
+    expect((await stub.getState()).status).toBe("healthy");
+    expect((await stub.fetch("http://x/")).status).toBe(200);
+  });
+
+  it("fetch() while rate limited → 429 with Retry-After and the runtime's message as the body", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => void (instance.swallowErrors = true));
+    fake.launchFailures.push(new Error(RATE_LIMITED));
+    const res = await stub.fetch("http://x/");
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await res.text()).toBe(RATE_LIMITED);
+    expect(errorsAndStops(stub)).toEqual([`error:${RATE_LIMITED}`]);
+    expect((await stub.getState()).status).toBe("stopped");
+    expect((await stub.fetch("http://x/")).status).toBe(200);
+  });
+
+  it("containerFetch() with no instance for the whole budget → 503 with Retry-After", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.launchFailures.push(...Array.from({ length: 200 }, () => new Error(NO_INSTANCE)));
+    const res = await inObject(stub, async (instance) => {
+      instance.swallowErrors = true;
+      const response: Response = await instance.containerFetch("http://x/");
+      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() };
+    });
+    expect(res.status).toBe(503);
+    expect(res.retryAfter).toMatch(/^\d+$/);
+    expect(res.body.startsWith("There is no Container instance available at this time.")).toBe(true);
+    expect(fake.starts.length).toBeGreaterThan(1);
+    expect(errorsAndStops(stub)).toEqual([`error:${NO_INSTANCE}`]);
+    expect((await stub.getState()).status).toBe("stopped");
+  }, 20_000);
+});
+
+describe("a lost connection to the container service resets the object (ctx.abort), as in the original", () => {
+  const aborts = (stub: { readonly id: DurableObjectId }) => hooks(stub).filter((h) => h.startsWith("abort:"));
+
+  it("an instance wait whose last probe lost its connection calls ctx.abort() once; the error's cause is that probe's error", async () => {
+    const stub = fresh(env.ABORTING);
+    const result = await inObject(stub, async (instance, fake) => {
+      instance.swallowErrors = true;
+      const lost = new Error("Network connection lost.");
+      fake.ports.set(8080, () => {
+        throw lost;
+      });
+      const error = await instance.start(undefined, { retries: 3, waitInterval: 20 }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      return { causeIsLost: error?.cause === lost, message: error?.message };
+    });
+    expect(result.causeIsLost).toBe(true);
+    expect(result.message).toMatch(/^Container did not start: .*Network connection lost/);
+    expect(aborts(stub)).toHaveLength(1);
+  });
+
+  it("an instance wait that ends for another reason does not abort", async () => {
+    const stub = fresh(env.ABORTING);
+    const fake = await fakeOf(stub);
+    fake.instanceDelayMs = 60_000;
+    const message = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      return instance.start(undefined, { retries: 3, waitInterval: 20 });
+    });
+    expect(message).toMatch(/no container instance/i);
+    expect(aborts(stub)).toEqual([]);
+  });
+
+  it("a lost connection while waiting for a port, once the instance answered, does not abort", async () => {
+    const stub = fresh(env.ABORTING);
+    const fake = await fakeOf(stub);
+    fake.ports.set(9090, () => {
+      throw new Error("Network connection lost.");
+    });
+    const message = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      return instance.startAndWaitForPorts({ ports: [8080, 9090], cancellationOptions: { portReadyTimeoutMS: 200, waitInterval: 20 } });
+    });
+    expect(message).toMatch(/^Failed to verify port 9090 is available/);
+    expect(aborts(stub)).toEqual([]);
+  });
+});

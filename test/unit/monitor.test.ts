@@ -37,6 +37,11 @@ describe("watchExit", () => {
     await expect(watchExit(() => Promise.reject(error))).resolves.toStrictEqual({ kind: "never-started", error });
   });
 
+  it("rate limited → never-started, with the error (the runtime refused the start: nothing ran)", async () => {
+    const error = new Error("You are requesting too many containers per second");
+    await expect(watchExit(() => Promise.reject(error))).resolves.toStrictEqual({ kind: "never-started", error });
+  });
+
   const others: Array<[string, unknown]> = [
     ["an unknown error", new Error("disk on fire")],
     ["connection lost", new Error("Network connection lost.")],

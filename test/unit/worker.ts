@@ -1,5 +1,5 @@
 // Entry point of the unit-test Worker: exports the fixture Durable Objects.
-export { CountingContainer, FieldContainer, OverridingContainer, OptionsContainer, PortlessContainer, TestContainer, UnconfiguredContainer } from "./objects/containers";
+export { AbortingContainer, CountingContainer, FieldContainer, OverridingContainer, OptionsContainer, PortlessContainer, TestContainer, UnconfiguredContainer } from "./objects/containers";
 
 export {
   AllowListContainer,

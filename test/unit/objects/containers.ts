@@ -168,3 +168,17 @@ export class OverridingContainer extends TestContainer {
     return super.stop(...args);
   }
 }
+
+/**
+ * Records `ctx.abort()` instead of resetting the object, so a test can see
+ * that the library asked for a reset (a real abort would end the test's object).
+ */
+export class AbortingContainer extends TestContainer {
+  constructor(ctx: DurableObjectState, env: Env) {
+    Object.defineProperty(ctx, "abort", {
+      value: (reason?: string) => record(ctx.id, `abort:${reason ?? ""}`),
+      configurable: true,
+    });
+    super(ctx, env);
+  }
+}
