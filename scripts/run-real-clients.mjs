@@ -16,9 +16,10 @@ const COLUMNS = [
   { which: "original", title: "original 0.3.7" },
 ];
 const oursOnly = process.argv.includes("--ours-only");
+const columns = oursOnly ? COLUMNS.slice(0, 1) : COLUMNS;
 const started = Date.now();
 const codes = {};
-for (const { which, title } of oursOnly ? COLUMNS.slice(0, 1) : COLUMNS) {
+for (const { which, title } of columns) {
   console.log(`[real-clients] @cloudflare/sandbox on ${title}`);
   codes[which] = runSuiteCode({
     label: `real-clients (${title})`,
@@ -51,7 +52,7 @@ function report(which) {
 /** One row per test, one column per library: passed (time) / FAILED / skipped / not run. */
 function resultsTable() {
   const outcomes = new Map();
-  for (const { which } of COLUMNS) {
+  for (const { which } of columns) {
     for (const file of report(which)?.testResults ?? []) {
       for (const test of file.assertionResults) {
         // The test's own title: the describe line names the library, which differs by column.
@@ -65,8 +66,8 @@ function resultsTable() {
   if (outcomes.size === 0) return undefined;
   const cell = (value) => String(value ?? "not run").replaceAll("|", "\\|");
   return [
-    "| @cloudflare/sandbox 0.12.7 | " + COLUMNS.map((c) => c.title).join(" | ") + " |",
-    "|---|" + COLUMNS.map(() => "---").join("|") + "|",
-    ...[...outcomes].map(([name, row]) => `| ${cell(name)} | ${COLUMNS.map((c) => cell(row[c.which])).join(" | ")} |`),
+    "| @cloudflare/sandbox 0.12.7 | " + columns.map((c) => c.title).join(" | ") + " |",
+    "|---|" + columns.map(() => "---").join("|") + "|",
+    ...[...outcomes].map(([name, row]) => `| ${cell(name)} | ${columns.map((c) => cell(row[c.which])).join(" | ")} |`),
   ].join("\n");
 }

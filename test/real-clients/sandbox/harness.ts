@@ -14,9 +14,11 @@ if (which !== "ours" && which !== "original") {
 }
 const config = which === "ours" ? "wrangler.jsonc" : "wrangler.original.jsonc";
 
-// The stand-in's rpc transport speaks capnweb with the library itself, the
-// version the SDK resolves; it goes into the image build context as a file.
+// Files the image needs from outside its build context (container/), copied in
+// before wrangler builds it: the fixtures' WebSocket server, and capnweb for
+// the rpc transport (the library itself, the version the SDK resolves).
 const here = dirname(fileURLToPath(import.meta.url));
+copyFileSync(join(here, "../../../fixtures/app/websocket.mjs"), join(here, "container/websocket.mjs"));
 const sdkRequire = createRequire(createRequire(import.meta.url).resolve("@cloudflare/sandbox"));
 const capnwebDir = join(dirname(sdkRequire.resolve("capnweb")), "..");
 copyFileSync(join(capnwebDir, "dist/index.js"), join(here, "container/capnweb.js"));
