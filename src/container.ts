@@ -10,7 +10,6 @@ import { ActivityTracker } from "./activity";
 import { AlarmClock, runAlarmCycle } from "./alarm";
 import {
   ACTIVITY_DEADLINE_KEY,
-  CONTAINER_BASE_URL,
   DEFAULT_MAX_POLL_INTERVAL_MS,
   DEFAULT_WAIT_INTERVAL_MS,
   NO_INSTANCE_RETRY_AFTER_S,
@@ -20,12 +19,13 @@ import {
   FALLBACK_PORT,
   TARGET_PORT_HEADER,
 } from "./constants";
+import { ConfigCache, type ResolvedConfig } from "./config";
 import { parseDuration } from "./duration";
 import { ContainerHttpError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
 import { Lifecycle } from "./lifecycle/lifecycle";
 import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
-import { normaliseStartArgs, runtimeStartOptions, type StartDefaults, waitBudget } from "./lifecycle/start";
+import { normaliseStartArgs, runtimeStartOptions, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
 import { assertPort, resolvePortsToWait } from "./ports";
 import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
@@ -152,6 +152,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   // --- Internals -----------------------------------------------------------------
 
   readonly #runtime: ContainerRuntime;
+  /** The fields, resolved and validated (re-resolved when one changes). */
+  readonly #config: ConfigCache;
   readonly #state: StateStore;
   readonly #activity: ActivityTracker;
   readonly #clock: AlarmClock;
@@ -175,7 +177,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#runtime = runtime;
     this.#state = new StateStore(ctx.storage);
     // Read through a getter: subclass fields are assigned after this constructor.
-    this.#activity = new ActivityTracker(() => this.#sleepAfterMs());
+    this.#config = new ConfigCache(() => this);
+    this.#activity = new ActivityTracker(() => this.#config.get().sleepAfterMs);
     this.#clock = new AlarmClock(ctx.storage);
     this.#schedules = new ScheduleStore(sqlOf(ctx));
     registerContainerClass(new.target as unknown as OutboundStatics & { name: string });
@@ -195,21 +198,18 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       storage: ctx.storage,
       isRunning: () => runtime.running,
       policy: () => this.restart,
-      hardTimeoutMs: () => (this.hardTimeout === undefined ? undefined : parseDuration(this.hardTimeout, "hardTimeout")),
+      hardTimeoutMs: () => this.#config.get().hardTimeoutMs,
       emit: (event) => this.#emit(event),
       armBy: async (time) => void (await this.#clock.ensureBy(time)),
       stop: () => this.stop(),
       destroy: () => this.destroy(),
-      relaunch: () => this.#lifecycle.launch(this.#lastStartOptions, this.#probePort(), waitBudget(), { restart: true }),
+      relaunch: () => this.#lifecycle.start(this.#lastStartOptions, this.#config.get().instancePort, waitBudget(), { restart: true }),
     });
     this.#lifecycle = new Lifecycle({
       runtime,
       state: this.#state,
       activity: this.#activity,
-      validateConfig: () => this.#validateConfig(),
-      startDefaults: () => this.#startDefaults(),
-      pingUrl: () => `http://${this.pingEndpoint}`,
-      readinessProbe: (port) => this.#readinessProbe(port),
+      config: () => this.#checkedConfig(),
       beforeStart: async (options, launch) => {
         await this.#outbound.apply(options.enableInternet);
         await this.#supervisor.noteLaunch(launch);
@@ -336,7 +336,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   async start(startOptions?: ContainerStartConfigOptions, waitOptions?: WaitOptions): Promise<void> {
     this.#checkStart(startOptions);
     this.#lastStartOptions = startOptions;
-    const probe = waitOptions?.portToCheck ?? this.defaultPort ?? this.requiredPorts?.[0] ?? FALLBACK_PORT;
+    const probe = waitOptions?.portToCheck ?? this.#config.get().instancePort;
     assertPort(probe, "portToCheck");
     const cancellation: CancellationOptions = {};
     if (waitOptions?.signal) cancellation.abort = waitOptions.signal;
@@ -344,7 +344,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     if (waitOptions?.retries !== undefined) {
       cancellation.instanceGetTimeoutMS = retriesBudget(waitOptions.retries, waitOptions.waitInterval);
     }
-    await this.#lifecycle.launch(startOptions, probe, waitBudget(cancellation));
+    await this.#lifecycle.start(startOptions, probe, waitBudget(cancellation));
   }
 
   /**
@@ -383,8 +383,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     const args = normaliseStartArgs(first, cancellationOptions, startOptions);
     this.#checkStart(args.startOptions);
     if (args.startOptions) this.#lastStartOptions = args.startOptions;
-    const ports = resolvePortsToWait(args.ports, this.requiredPorts, this.defaultPort, FALLBACK_PORT);
-    await this.#lifecycle.launchAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
+    const config = this.#config.get();
+    const ports = resolvePortsToWait(args.ports, config.requiredPorts, config.defaultPort, FALLBACK_PORT);
+    await this.#lifecycle.startAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
   }
 
   /**
@@ -478,7 +479,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         const next = this.#schedules.nextAfter(Date.now() / 1000);
         return next === undefined ? undefined : next * 1000;
       },
-      activityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: parseDuration(this.sleepAfter, "sleepAfter") }),
+      activityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.get().sleepAfterMs }),
       onActivityExpired: () => this.onActivityExpired(),
       supervise: () => this.#supervisor.onAlarm(),
       supervisorDueAt: () => this.#supervisor.dueAt(),
@@ -607,34 +608,19 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     }
   }
 
-  // Parsed once per value: renewal runs on every request and WebSocket.
-  #sleepAfterParsed: { value: string | number; ms: number } | undefined;
-  #sleepAfterMs(): number {
-    const value = this.sleepAfter;
-    if (this.#sleepAfterParsed?.value !== value) this.#sleepAfterParsed = { value, ms: parseDuration(value, "sleepAfter") };
-    return this.#sleepAfterParsed.ms;
-  }
-
-  #startDefaults(): StartDefaults {
-    return { envVars: this.envVars, entrypoint: this.entrypoint, enableInternet: this.enableInternet, labels: this.labels };
-  }
-
   /**
    * Refuse bad configuration or start options before anything is recorded,
    * even when the container is already running and nothing would start.
    */
   #checkStart(startOptions: ContainerStartConfigOptions | undefined): void {
-    this.#validateConfig();
-    runtimeStartOptions(this.#startDefaults(), startOptions);
+    runtimeStartOptions(this.#checkedConfig().startDefaults, startOptions);
   }
 
-  #validateConfig(): void {
-    parseDuration(this.sleepAfter, "sleepAfter");
-    if (this.hardTimeout !== undefined) parseDuration(this.hardTimeout, "hardTimeout");
-    if (this.defaultPort !== undefined) assertPort(this.defaultPort, "defaultPort");
-    for (const port of this.requiredPorts ?? []) assertPort(port, "requiredPorts entry");
+  /** The resolved fields, plus the restart policy (read live by the supervisor) checked. */
+  #checkedConfig(): ResolvedConfig {
+    const config = this.#config.get();
     if (this.restart !== undefined) assertRestartPolicy(this.restart);
-    if (this.readyOn !== undefined) assertReadyOn(this.readyOn);
+    return config;
   }
 
   /** Proxy to `port`, starting the container first unless `wake` is false. */
@@ -662,20 +648,6 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /** Whether the subclass overrides the public method `name` (the base's own is not called where it adds nothing). */
   #overrides(name: "renewActivityTimeout" | "scheduleNextAlarm"): boolean {
     return this[name] !== Container.prototype[name];
-  }
-
-  #probePort(): number {
-    return this.defaultPort ?? this.requiredPorts?.[0] ?? FALLBACK_PORT;
-  }
-
-  #readinessProbe(port: number): { url: string; accept?: (status: number) => boolean } {
-    const readyOn = this.readyOn;
-    if (!readyOn || port !== (readyOn.port ?? this.defaultPort)) return { url: `http://${this.pingEndpoint}` };
-    const accepted = readyOn.status === undefined ? undefined : new Set([readyOn.status].flat());
-    return {
-      url: `${CONTAINER_BASE_URL}${readyOn.path ?? "/"}`,
-      accept: (status) => (accepted ? accepted.has(status) : status >= 200 && status < 300),
-    };
   }
 
   #emit(event: ContainerEvent): void {
@@ -708,22 +680,6 @@ function notRunningResponse(): Response {
   return new ContainerHttpError("The container is not running (not started: wake is false).", 503, {
     retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_S,
   }).toResponse();
-}
-
-function assertReadyOn(readyOn: ReadyOn): void {
-  const problem =
-    typeof readyOn !== "object" || readyOn === null
-      ? "it is not an object"
-      : readyOn.path !== undefined && (typeof readyOn.path !== "string" || !readyOn.path.startsWith("/"))
-        ? `path ${JSON.stringify(readyOn.path)} does not start with "/"`
-        : readyOn.status !== undefined &&
-            ![readyOn.status].flat().every((code) => Number.isInteger(code) && code >= 100 && code <= 599)
-          ? `status ${JSON.stringify(readyOn.status)} is not an HTTP status or a list of them`
-          : undefined;
-  if (problem) {
-    throw new TypeError(`Invalid readyOn: ${problem}. Expected { port?: number, path?: "/…", status?: number | number[] }.`);
-  }
-  if (readyOn.port !== undefined) assertPort(readyOn.port, "readyOn.port");
 }
 
 function sqlOf(ctx: DurableObjectState): SqlStorage {

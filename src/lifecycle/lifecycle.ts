@@ -8,28 +8,24 @@
 import { SIGNAL_NUMBERS } from "../constants";
 import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
-import { abortError, pollUntilReady, sleep, type ProbeResult } from "../ports";
+import { abortError, pollUntilReady, sleep, type ProbeResult } from "../readiness";
 import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
 import type { ContainerEvent } from "../events";
 import type { ContainerStartConfigOptions, Signal, SignalInteger, StopParams } from "../types";
 import type { StateStore } from "./state";
 import { watchExit, type ExitOutcome } from "./monitor";
-import { runtimeStartOptions, type StartDefaults, type WaitBudget } from "./start";
+import type { ResolvedConfig } from "../config";
+import { runtimeStartOptions, type WaitBudget } from "./start";
 
 /** What the lifecycle needs from its `Container`. */
 export interface LifecycleHost {
   readonly runtime: ContainerRuntime;
   readonly state: StateStore;
   readonly activity: ActivityTracker;
-  /** Throws a clear error when the subclass configuration is invalid. */
-  validateConfig(): void;
-  startDefaults(): StartDefaults;
+  /** The resolved, validated fields (throws naming a bad one). */
+  config(): ResolvedConfig;
   /** Work that must precede each start (outbound interception, restart bookkeeping). */
   beforeStart(options: RuntimeStartOptions, launch: Launch): Promise<void>;
-  /** URL probed to learn that an instance exists (`http://` + `pingEndpoint`). */
-  pingUrl(): string;
-  /** How to probe `port` for readiness: the URL, and which statuses count (any when absent). */
-  readinessProbe(port: number): { url: string; accept?: (status: number) => boolean };
   /** Called after a process's exit was handled (state written, `onStop` called). */
   afterExit(exit: { params: StopParams; requested: boolean }): Promise<void>;
   /** Deliver a lifecycle event (errors are the host's to swallow). */
@@ -84,7 +80,7 @@ interface Run {
 export class Lifecycle {
   readonly #host: LifecycleHost;
   #run: Run | undefined;
-  #launching: Promise<Run> | undefined;
+  #starting: Promise<Run> | undefined;
   #reconciling: Promise<void> | undefined;
 
   constructor(host: LifecycleHost) {
@@ -116,13 +112,13 @@ export class Lifecycle {
   }
 
   async #reconcileOnce(): Promise<void> {
-    if (this.#launching) return;
+    if (this.#starting) return;
     const { runtime, state } = this.#host;
     const watched = this.#run && !this.#run.ended ? this.#run : undefined;
     if (runtime.running) {
       if (watched) return;
       const stored = await state.get();
-      if (runtime.running && !this.#launching && !(this.#run && !this.#run.ended)) {
+      if (runtime.running && !this.#starting && !(this.#run && !this.#run.ended)) {
         const run = this.#watch(undefined);
         run.healthy = stored.status === "healthy";
         run.started = true; // not launched by this instance: its onStart is not ours to call
@@ -135,7 +131,7 @@ export class Lifecycle {
       return;
     }
     const stored = await state.get();
-    if (!runtime.running && !this.#launching && (stored.status === "running" || stored.status === "healthy" || stored.status === "stopping")) {
+    if (!runtime.running && !this.#starting && (stored.status === "running" || stored.status === "healthy" || stored.status === "stopping")) {
       // The process ended while no instance was watching it: close it out once.
       await state.set("stopped");
       await this.#callOnStop({ exitCode: UNKNOWN_EXIT_CODE_CLOSED_OUT, reason: "exit" });
@@ -144,30 +140,30 @@ export class Lifecycle {
 
   /**
    * Start the process if needed and wait until the runtime gives it an
-   * instance (a probe of `probePort` gets any answer). Concurrent callers
+   * instance (a probe of `instancePort` gets any answer). Concurrent callers
    * share one start.
    */
-  async launch(
+  async start(
     startOptions: ContainerStartConfigOptions | undefined,
-    probePort: number,
+    instancePort: number,
     budget: WaitBudget,
     launch: { restart: boolean } = { restart: false },
   ): Promise<void> {
-    const run = await this.#launchOnce(startOptions, probePort, budget, launch);
+    const run = await this.#sharedStart(startOptions, instancePort, budget, launch);
     await this.#notifyStarted(run);
   }
 
   /** Start if needed, wait for every port, mark healthy, then `onStart`. */
-  async launchAndWait(
+  async startAndWait(
     startOptions: ContainerStartConfigOptions | undefined,
     ports: number[],
     budget: WaitBudget,
   ): Promise<void> {
-    const run = await this.#launchOnce(startOptions, ports[0]!, budget, { restart: false });
+    const run = await this.#sharedStart(startOptions, ports[0]!, budget, { restart: false });
     try {
       await Promise.all(
         ports.map((port) => {
-          const probe = this.#host.readinessProbe(port);
+          const probe = this.#host.config().probeFor(port);
           return pollUntilReady(this.#host.runtime, port, probe.url, {
             deadline: budget.portDeadline,
             maxIntervalMs: budget.intervalMs,
@@ -237,13 +233,12 @@ export class Lifecycle {
    * Poll one port, as the public `waitForPort` does. Returns the attempts it
    * took; on failure calls `onError` (its own throw ignored) and rethrows.
    */
-  async waitForPort(port: number, deadline: number, intervalMs: number, signal?: AbortSignal, maxAttempts?: number): Promise<number> {
+  async waitForPort(port: number, deadline: number, intervalMs: number, signal?: AbortSignal): Promise<number> {
     try {
-      return await pollUntilReady(this.#host.runtime, port, this.#host.pingUrl(), {
+      return await pollUntilReady(this.#host.runtime, port, this.#host.config().pingUrl, {
         deadline,
         maxIntervalMs: intervalMs,
         signal,
-        maxAttempts,
         what: `Port ${port}`,
         headline: `Failed to verify port ${port} is available`,
         giveUp: (result) =>
@@ -262,27 +257,27 @@ export class Lifecycle {
 
   // --- internals ---------------------------------------------------------------
 
-  #launchOnce(
+  #sharedStart(
     startOptions: ContainerStartConfigOptions | undefined,
-    probePort: number,
+    instancePort: number,
     budget: WaitBudget,
     launch: { restart: boolean },
   ): Promise<Run> {
     if (budget.signal?.aborted) return Promise.reject(abortError(budget.signal));
-    if (this.#run && !this.#run.ended && this.#host.runtime.running && !this.#launching) {
+    if (this.#run && !this.#run.ended && this.#host.runtime.running && !this.#starting) {
       return Promise.resolve(this.#run);
     }
-    // The shared launch ignores the first caller's signal: one caller giving
+    // The shared start ignores the first caller's signal: one caller giving
     // up must not cancel the start for the others. Each caller races its own.
-    this.#launching ??= this.#doLaunch(startOptions, probePort, { ...budget, signal: undefined }, launch).finally(() => {
-      this.#launching = undefined;
+    this.#starting ??= this.#startInstance(startOptions, instancePort, { ...budget, signal: undefined }, launch).finally(() => {
+      this.#starting = undefined;
     });
-    return raceAbort(this.#launching, budget.signal);
+    return raceAbort(this.#starting, budget.signal);
   }
 
-  async #doLaunch(
+  async #startInstance(
     startOptions: ContainerStartConfigOptions | undefined,
-    probePort: number,
+    instancePort: number,
     budget: WaitBudget,
     launch: { restart: boolean },
   ): Promise<Run> {
@@ -294,7 +289,7 @@ export class Lifecycle {
     let retryDelayMs = budget.intervalMs;
     for (;;) {
       try {
-        await pollUntilReady(runtime, probePort, this.#host.pingUrl(), {
+        await pollUntilReady(runtime, instancePort, this.#host.config().pingUrl, {
           deadline: budget.instanceDeadline,
           maxIntervalMs: budget.intervalMs,
           signal: budget.signal,
@@ -302,14 +297,13 @@ export class Lifecycle {
           headline: "Container did not start",
           giveUp: (result) => {
             // "Not listening" means the instance exists and the process runs.
-            if (result.failure.kind === "not-listening" && runtime.running) return STOP_POLLING;
+            if (result.failure.kind === "not-listening" && runtime.running) return "ready";
             if (!run.ended && runtime.running) return undefined;
             return new ProcessGone(result);
           },
         });
         return run;
       } catch (error) {
-        if (error === STOP_POLLING) return run;
         let failure = error;
         if (error instanceof ProcessGone) {
           await this.#settleGone(run, error.result);
@@ -345,8 +339,7 @@ export class Lifecycle {
     if (this.#run && !this.#run.ended) await this.#closeOutVanished(this.#run);
     const at = Date.now();
     try {
-      this.#host.validateConfig();
-      const options = runtimeStartOptions(this.#host.startDefaults(), startOptions);
+      const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
       await this.#host.beforeStart(options, { restart: launch.restart, at });
       if (!runtime.running) runtime.start(options);
     } catch (error) {
@@ -533,9 +526,6 @@ const UNKNOWN_EXIT_CODE_CLOSED_OUT = 0;
 
 /** Longest `destroy()` waits for the exit to be handled after the kill. */
 const DESTROY_EXIT_WAIT_MS = 10_000;
-
-/** Sentinel thrown by a `giveUp` callback to end a poll successfully. */
-const STOP_POLLING = new Error("stop polling");
 
 /** Longest gap between fresh starts while the runtime has no instance to give. */
 const NO_INSTANCE_RETRY_MAX_DELAY_MS = 1_000;

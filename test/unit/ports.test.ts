@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FALLBACK_PORT } from "../../src/constants";
 import { ContainerTimeoutError } from "../../src/errors";
-import { assertPort, pollUntilReady, resolvePortsToWait } from "../../src/ports";
+import { assertPort, resolvePortsToWait } from "../../src/ports";
+import { pollUntilReady } from "../../src/readiness";
 import type { ContainerRuntime } from "../../src/runtime";
 
 describe("assertPort", () => {

@@ -1,0 +1,127 @@
+/**
+ * @module config
+ * The Container fields the library reads, resolved once per value into one
+ * validated, frozen object: durations parsed, ports checked, the port that
+ * proves an instance exists chosen, readiness probes built. Nobody else
+ * parses `sleepAfter` or picks ports. Re-resolved only when a field changes
+ * (compared by identity; `requiredPorts` and `readyOn` also by content, since
+ * code mutates them in place).
+ */
+
+import { CONTAINER_BASE_URL, FALLBACK_PORT } from "./constants";
+import { parseDuration } from "./duration";
+import type { StartDefaults } from "./lifecycle/start";
+import { assertPort } from "./ports";
+import type { ReadyOn } from "./types";
+
+/** The instance fields a configuration is resolved from. */
+export interface ConfigFields extends Partial<StartDefaults> {
+  sleepAfter: string | number;
+  hardTimeout?: string | number;
+  defaultPort?: number;
+  requiredPorts?: number[];
+  pingEndpoint: string;
+  readyOn?: ReadyOn;
+}
+
+/** How one port is probed for readiness. */
+export interface ReadinessProbe {
+  url: string;
+  /** Statuses that count as ready; any response when absent. */
+  accept?: (status: number) => boolean;
+}
+
+/** A validated, frozen view of the fields. */
+export interface ResolvedConfig {
+  readonly sleepAfterMs: number;
+  readonly hardTimeoutMs: number | undefined;
+  readonly defaultPort: number | undefined;
+  readonly requiredPorts: readonly number[];
+  /** The port probed to learn that the runtime gave the container an instance. */
+  readonly instancePort: number;
+  /** URL of the plain readiness probe (`http://<pingEndpoint>`). */
+  readonly pingUrl: string;
+  /** The values a start uses unless its options replace them. */
+  readonly startDefaults: StartDefaults;
+  /** The probe for `port`: `readyOn`'s HTTP check on its port, else the plain one. */
+  probeFor(port: number): ReadinessProbe;
+}
+
+/** Resolve `fields`; throws naming the field and what is accepted. */
+export function resolveConfig(fields: ConfigFields): ResolvedConfig {
+  const sleepAfterMs = parseDuration(fields.sleepAfter, "sleepAfter");
+  const hardTimeoutMs = fields.hardTimeout === undefined ? undefined : parseDuration(fields.hardTimeout, "hardTimeout");
+  if (fields.defaultPort !== undefined) assertPort(fields.defaultPort, "defaultPort");
+  const requiredPorts = Object.freeze([...(fields.requiredPorts ?? [])]);
+  for (const port of requiredPorts) assertPort(port, "requiredPorts entry");
+  if (fields.readyOn !== undefined) assertReadyOn(fields.readyOn);
+  const pingUrl = `http://${fields.pingEndpoint}`;
+  const plain: ReadinessProbe = { url: pingUrl };
+  const checked = fields.readyOn === undefined ? undefined : httpCheck(fields.readyOn);
+  const checkedPort = fields.readyOn?.port ?? fields.defaultPort;
+  const { envVars, entrypoint, enableInternet, labels } = fields;
+  return Object.freeze({
+    sleepAfterMs,
+    hardTimeoutMs,
+    defaultPort: fields.defaultPort,
+    requiredPorts,
+    instancePort: fields.defaultPort ?? requiredPorts[0] ?? FALLBACK_PORT,
+    pingUrl,
+    startDefaults: Object.freeze({ envVars, entrypoint, enableInternet, labels }),
+    probeFor: (port: number) => (checked && port === checkedPort ? checked : plain),
+  });
+}
+
+/** Keeps the last resolved configuration until a field changes. */
+export class ConfigCache {
+  readonly #read: () => ConfigFields;
+  #key: unknown[] | undefined;
+  #config: ResolvedConfig | undefined;
+
+  constructor(read: () => ConfigFields) {
+    this.#read = read;
+  }
+
+  /** The configuration for the fields' current values. */
+  get(): ResolvedConfig {
+    const fields = this.#read();
+    const key = keyOf(fields);
+    if (this.#config && this.#key && key.every((part, i) => Object.is(part, this.#key![i]))) return this.#config;
+    const config = resolveConfig(fields);
+    this.#key = key;
+    this.#config = config;
+    return config;
+  }
+}
+
+function keyOf(f: ConfigFields): unknown[] {
+  return [
+    f.sleepAfter, f.hardTimeout, f.defaultPort, f.requiredPorts, f.requiredPorts?.join(","), f.pingEndpoint,
+    f.readyOn, f.readyOn?.port, f.readyOn?.path, f.readyOn?.status, String(f.readyOn?.status),
+    f.envVars, f.entrypoint, f.enableInternet, f.labels,
+  ];
+}
+
+function httpCheck(readyOn: ReadyOn): ReadinessProbe {
+  const accepted = readyOn.status === undefined ? undefined : new Set([readyOn.status].flat());
+  return {
+    url: `${CONTAINER_BASE_URL}${readyOn.path ?? "/"}`,
+    accept: (status) => (accepted ? accepted.has(status) : status >= 200 && status < 300),
+  };
+}
+
+function assertReadyOn(readyOn: ReadyOn): void {
+  const problem =
+    typeof readyOn !== "object" || readyOn === null
+      ? "it is not an object"
+      : readyOn.path !== undefined && (typeof readyOn.path !== "string" || !readyOn.path.startsWith("/"))
+        ? `path ${JSON.stringify(readyOn.path)} does not start with "/"`
+        : readyOn.status !== undefined &&
+            ![readyOn.status].flat().every((code) => Number.isInteger(code) && code >= 100 && code <= 599)
+          ? `status ${JSON.stringify(readyOn.status)} is not an HTTP status or a list of them`
+          : undefined;
+  if (problem) {
+    throw new TypeError(`Invalid readyOn: ${problem}. Expected { port?: number, path?: "/…", status?: number | number[] }.`);
+  }
+  if (readyOn.port !== undefined) assertPort(readyOn.port, "readyOn.port");
+}
