@@ -5,13 +5,16 @@
 //
 // Variants run interleaved (the order rotates every round), several rounds;
 // the table reports medians over rounds and ratios to "direct" and to the
-// original. Writes bench/results/latest.md and latest.json.
+// original. Writes coverage/bench/latest.md and latest.json; with
+// --update-results (`npm run results:bench`) the committed
+// bench/results/latest.md and latest.json instead.
 //
 // Env: BENCH_ROUNDS (default 5), BENCH_ALARM_SECONDS (default 200),
 //      BENCH_QUICK=1 (small counts, for trying the harness out; writes latest-quick.*),
 //      BENCH_CONFIG (another wrangler config for bench/worker, for experiments),
 //      BENCH_SUFFIX (results go to latest<suffix>.md/.json instead).
-// `node bench/run.mjs --render` only re-renders latest.md from latest.json.
+// `node bench/run.mjs --render [--update-results]` only re-renders latest.md
+// from latest.json in the same folder.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -47,6 +50,8 @@ const started = Date.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
 const say = (line) => console.log(`[bench ${elapsed()}] ${line}`);
+// A run writes into the untracked coverage/; the committed figures change when asked for.
+const RESULTS_DIR = process.argv.includes("--update-results") ? "bench/results" : "coverage/bench";
 
 // ---------------------------------------------------------------- statistics
 const median = (xs) => {
@@ -582,19 +587,19 @@ async function main() {
     rounds,
     notes,
   };
-  const out = join(ROOT, "bench/results");
+  const out = join(ROOT, RESULTS_DIR);
   mkdirSync(out, { recursive: true });
   const suffix = process.env.BENCH_SUFFIX ?? (QUICK ? "-quick" : "");
   writeFileSync(join(out, `latest${suffix}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(out, `latest${suffix}.md`), renderMarkdown(report));
   console.log("");
   console.log(renderMarkdown(report).split("## How each row")[0]);
-  say(`done in ${fmt(report.wallSeconds, 0)} s: bench/results/latest${suffix}.md and latest${suffix}.json`);
+  say(`done in ${fmt(report.wallSeconds, 0)} s: ${RESULTS_DIR}/latest${suffix}.md and latest${suffix}.json`);
 }
 
 if (process.argv.includes("--render")) {
   // Re-render latest.md from latest.json (after a change to the table's layout).
-  const out = join(ROOT, "bench/results");
+  const out = join(ROOT, RESULTS_DIR);
   const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
   writeFileSync(join(out, "latest.md"), renderMarkdown(report));
   console.log(`[bench] rendered ${join(out, "latest.md")} from latest.json`);

@@ -4,11 +4,12 @@
 // builds the example's image), sends a first request, which starts the
 // container, prints the reply and the URL, and keeps serving until Ctrl-C.
 // On Ctrl-C / SIGTERM it stops wrangler by PID and removes its containers.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { buildFixtureImages } from "../fixtures/build-images.mjs";
 import { freePort, portIsFree, ROOT, startWranglerDev } from "./lib/devserver.mjs";
+import { dockerPs } from "./lib/docker.mjs";
 
 // What to send first for each example, and wrangler flags it needs.
 const EXAMPLES = {
@@ -85,22 +86,19 @@ try {
 // While the first request waits, report what Docker does with the container.
 const dockerStates = () => {
   try {
-    return execFileSync("docker", ["ps", "-a", "--filter", `name=${runName}`, "--format", "{{.Names}} {{.State}}"], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean);
+    return dockerPs(runName, { all: true });
   } catch {
     return [];
   }
 };
 const seen = new Set();
 const watcher = setInterval(() => {
-  for (const line of dockerStates()) {
-    if (seen.has(line)) continue;
-    seen.add(line);
-    const [container, state] = line.split(" ");
-    const role = container.endsWith("-proxy") ? "networking sidecar" : "container";
+  for (const { name, state, sidecar } of dockerStates()) {
+    if (seen.has(`${name} ${state}`)) continue;
+    seen.add(`${name} ${state}`);
+    const role = sidecar ? "networking sidecar" : "container";
     // workerd-<session>-<worker>-<class>-<64 hex id>[-proxy]: shorten the id.
-    say(`  ${role} ${state}: ${container.replace(/-([0-9a-f]{12})[0-9a-f]{52}/, "-$1…")}`);
+    say(`  ${role} ${state}: ${name.replace(/-([0-9a-f]{12})[0-9a-f]{52}/, "-$1…")}`);
   }
 }, 200);
 

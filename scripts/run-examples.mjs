@@ -6,7 +6,7 @@ import { runSuite } from "./lib/run-suite.mjs";
 
 runSuite({
   label: "examples",
-  config: "vitest.examples.config.ts",
+  project: "examples",
   report: "coverage/examples-results.json",
   typecheck: ["examples", "examples/drop-in"],
 });

@@ -1,18 +1,18 @@
 // The faults suite: crashes, evictions, bursts, the switch from the
 // original library, a soak and hostile input, with figures.
 //
-//   npm run test:faults                    all scenarios, 45 s soak; writes test/faults/RESULTS.md
-//   npm run test:faults -- --soak-minutes 10   the same with the 10-minute soak
-//   node scripts/run-faults.mjs --if-available --skip-unit   (what `npm test` runs; table in coverage/)
+//   npm run test:faults                    all scenarios, 45 s soak; table in coverage/faults-results.md
+//   npm run test:faults -- --soak-minutes 10   the same with the 10-minute soak (npm run test:soak)
+//   npm run results:faults                 all scenarios; the table also refreshes test/faults/RESULTS.md
+//   node scripts/run-faults.mjs --if-available --skip-unit   (what `npm test` runs)
 //
 // Two parts: the scenarios that need the fake runtime (test/faults/unit, in
 // workerd) and those on real containers (test/faults, under wrangler dev with
 // Docker; see scripts/lib/run-suite.mjs for --if-available). Each real scenario
 // appends its figures to coverage/faults-figures.jsonl; the table is made from
 // those lines and the fake-runtime report.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { runSuiteCode } from "./lib/run-suite.mjs";
+import { runSuiteCode, runVitest } from "./lib/run-suite.mjs";
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -25,9 +25,12 @@ if (!(soakMinutes > 0 && soakMinutes <= 60)) {
   process.exit(2);
 }
 const skipUnit = args.includes("--skip-unit");
-const resultsFile = args.includes("--if-available") ? "coverage/faults-results.md" : "test/faults/RESULTS.md";
+// A run writes only into coverage/; the committed figures change when asked for.
+const RESULTS = "coverage/faults-results.md";
+const COMMITTED_RESULTS = "test/faults/RESULTS.md";
+const updateResults = args.includes("--update-results");
 const FIGURES = "coverage/faults-figures.jsonl";
-const UNIT_REPORT = "coverage/faults-unit-results.json";
+const FAKE_RUNTIME_REPORT = "coverage/faults-unit-results.json";
 /** The scenario each fake-runtime file covers (a file may cover several: its cases are counted together). */
 const UNIT_SCENARIOS = [
   ["hostile", "8 hostile input"],
@@ -37,33 +40,30 @@ const UNIT_SCENARIOS = [
 const started = Date.now();
 
 rmSync(FIGURES, { force: true });
-rmSync(UNIT_REPORT, { force: true });
+rmSync(FAKE_RUNTIME_REPORT, { force: true });
 
 let unitCode = 0;
 if (!skipUnit) {
   console.log("[faults] fake-runtime scenarios (test/faults/unit, in workerd)");
-  const unit = spawnSync(
-    process.execPath,
-    ["node_modules/vitest/vitest.mjs", "run", "--config", "vitest.config.ts", "test/faults/unit"],
-    { stdio: "inherit", env: { ...process.env, UNIT_REPORT } },
-  );
-  unitCode = unit.status ?? 1;
+  unitCode = runVitest("unit", FAKE_RUNTIME_REPORT, ["test/faults/unit"]).status ?? 1;
 }
 
 console.log(`[faults] real-container scenarios (test/faults), soak ${soakMinutes * 60} s`);
 const realCode = runSuiteCode({
   label: "faults",
-  config: "vitest.faults.config.ts",
+  project: "faults",
   report: "coverage/faults-results.json",
   typecheck: ["test/faults"],
   env: { SOAK_SECONDS: String(Math.round(soakMinutes * 60)) },
 });
 
-writeResults();
+const table = resultsTable();
+writeResults(RESULTS, table);
+if (updateResults) writeResults(COMMITTED_RESULTS, table);
 process.exit(unitCode || realCode);
 
-/** The table of figures, written between the markers of the results file (or as a new file). */
-function writeResults() {
+/** The table of figures from the real scenarios' lines and the fake-runtime report. */
+function resultsTable() {
   const rows = existsSync(FIGURES)
     ? readFileSync(FIGURES, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line))
     : [];
@@ -92,19 +92,25 @@ function writeResults() {
     "",
     `Totals: ${rows.reduce((n, r) => n + r.sent, 0)} sent, ${rows.reduce((n, r) => n + r.lost, 0)} lost, ${rows.reduce((n, r) => n + r.leaks, 0)} leaks.`,
   ].join("\n");
+  console.log(`[faults] figures of ${rows.length} cases`);
+  return table;
+}
+
+/** Writes `table` between the markers of `resultsFile` (or as a new file). */
+function writeResults(resultsFile, table) {
   const START = "<!-- figures:start -->";
   const END = "<!-- figures:end -->";
   const existing = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : `# Faults suite results\n\n${START}\n${END}\n`;
   const before = existing.includes(START) ? existing.slice(0, existing.indexOf(START)) : `${existing}\n`;
   const after = existing.includes(END) ? existing.slice(existing.indexOf(END) + END.length) : "\n";
   writeFileSync(resultsFile, `${before}${START}\n${table}\n${END}${after}`);
-  console.log(`[faults] figures of ${rows.length} cases written to ${resultsFile}`);
+  console.log(`[faults] figures written to ${resultsFile}`);
 }
 
 /** Test results of the fake-runtime report, by file. */
 function unitFiles() {
-  if (!existsSync(UNIT_REPORT)) return [];
-  const report = JSON.parse(readFileSync(UNIT_REPORT, "utf8"));
+  if (!existsSync(FAKE_RUNTIME_REPORT)) return [];
+  const report = JSON.parse(readFileSync(FAKE_RUNTIME_REPORT, "utf8"));
   return report.testResults.map((file) => [
     file.name.slice(file.name.indexOf("test/faults/")),
     file.assertionResults.map((t) => ({ status: t.status })),

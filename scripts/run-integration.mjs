@@ -5,7 +5,7 @@ import { runSuite } from "./lib/run-suite.mjs";
 
 runSuite({
   label: "integration",
-  config: "vitest.integration.config.ts",
+  project: "integration",
   report: "coverage/integration-results.json",
   typecheck: ["test/integration"],
 });

@@ -23,7 +23,7 @@ for (const { which, title } of columns) {
   console.log(`[real-clients] @cloudflare/sandbox on ${title}`);
   codes[which] = runSuiteCode({
     label: `real-clients (${title})`,
-    config: "vitest.real-clients.config.ts",
+    project: "real-clients",
     report: `coverage/real-clients-${which}-results.json`,
     typecheck: which === "ours" ? ["test/real-clients/sandbox"] : [],
     env: { SANDBOX_CONTAINERS: which },

@@ -15,6 +15,7 @@ export default defineConfig({
     ],
   },
   test: {
+    name: "testing-kit",
     root: fileURLToPath(new URL(".", import.meta.url)),
     include: ["test/**/*.test.ts"],
   },

@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SIDECAR_IMAGE } from "../../fixtures/build-images.mjs";
+import { dockerPs } from "./docker.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,9 +54,7 @@ export function wranglerEnv(extra = {}) {
  */
 export function removeContainers(runName, log = () => {}) {
   try {
-    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `name=${runName}`], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean);
+    const ids = dockerPs(runName, { all: true }).map((container) => container.id);
     if (ids.length === 0) return;
     log(`removing ${ids.length} leftover container(s) of ${runName}`);
     // One at a time: workerd may be removing some of them concurrently.

@@ -1,17 +1,18 @@
-// Runs a vitest suite that needs real containers (the integration suite, the
-// examples' tests) and ends with one line:
+// Runs a suite that needs real containers (a project of vitest.config.ts:
+// integration, real-clients, faults, examples) and ends with one line:
 //   <label>: N passed, N failed[, N skipped] (T s)
 // It first runs scripts/setup-docker.sh, which installs and starts Docker when
 // it can. With --if-available (how `npm test` calls the runners) a machine
 // where Docker cannot be made available skips the suite, saying why; without
 // it that is a failure. The Workers are bundled by wrangler without type
-// checks, so the given projects are type-checked first.
+// checks, so the given TypeScript projects (tsconfig.json folders) are
+// type-checked first.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
 /**
  * Runs the suite and exits with its result.
- * @param {{ label: string, config: string, report: string, typecheck: string[], env?: Record<string, string> }} suite
+ * @param {{ label: string, project: string, report: string, typecheck: string[], env?: Record<string, string> }} suite
  */
 export function runSuite(suite) {
   process.exit(runSuiteCode(suite));
@@ -19,9 +20,9 @@ export function runSuite(suite) {
 
 /**
  * Runs the suite; returns the exit code (0: passed, or skipped with --if-available).
- * @param {{ label: string, config: string, report: string, typecheck: string[], env?: Record<string, string> }} suite
+ * @param {{ label: string, project: string, report: string, typecheck: string[], env?: Record<string, string> }} suite
  */
-export function runSuiteCode({ label, config, report: reportFile, typecheck, env = {} }) {
+export function runSuiteCode({ label, project, report: reportFile, typecheck, env = {} }) {
   const ifAvailable = process.argv.includes("--if-available");
   const started = Date.now();
   rmSync(reportFile, { force: true }); // a report from an earlier run must not count
@@ -44,11 +45,7 @@ export function runSuiteCode({ label, config, report: reportFile, typecheck, env
     }
   }
 
-  // process.execPath is the Node that npm put first on PATH (Node 22, the `node` devDependency).
-  const run = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", "--config", config], {
-    stdio: "inherit",
-    env: { ...process.env, WORKERD_CONTAINERS_DOCKER_READY: "1", ...env },
-  });
+  const run = runVitest(project, reportFile, [], { WORKERD_CONTAINERS_DOCKER_READY: "1", ...env });
 
   const seconds = Math.round((Date.now() - started) / 1000);
   if (!existsSync(reportFile)) {
@@ -63,4 +60,25 @@ export function runSuiteCode({ label, config, report: reportFile, typecheck, env
   const errors = failed === 0 && (report.success === false || run.status !== 0) ? ", plus errors outside the tests (see above)" : "";
   console.log(`${label}: ${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${errors} (${seconds} s)`);
   return failed === 0 && report.success !== false && run.status === 0 ? 0 : 1;
+}
+
+/**
+ * Runs one project of vitest.config.ts with vitest's usual output and a JSON
+ * report at `reportFile` (reporters are set per run, so the path comes from
+ * here, not from the config). `args` narrow the run, e.g. to a folder.
+ * @param {string} project
+ * @param {string} reportFile
+ * @param {string[]} [args]
+ * @param {Record<string, string>} [env]
+ */
+export function runVitest(project, reportFile, args = [], env = {}) {
+  // process.execPath is the Node that npm put first on PATH (Node 22, the `node` devDependency).
+  return spawnSync(
+    process.execPath,
+    [
+      "node_modules/vitest/vitest.mjs", "run", "--project", project,
+      "--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`, ...args,
+    ],
+    { stdio: "inherit", env: { ...process.env, ...env } },
+  );
 }

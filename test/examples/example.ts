@@ -1,12 +1,12 @@
 // Runs one example (examples/<name>) under `wrangler dev` for the test file
 // that calls useExample: started in beforeAll (wrangler builds the example's
 // image), stopped in afterAll with every container it started removed.
-import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { freePort, ROOT, startWranglerDev, type DevServer } from "../../scripts/lib/devserver.mjs";
+import { appContainers } from "../../scripts/lib/docker.mjs";
 
 export interface RunningExample {
   /** http://127.0.0.1:<port> of the example's Worker. */
@@ -45,13 +45,7 @@ export function useExample(name: string, args: string[] = []): RunningExample {
 
 /** Names of the app containers (sidecars left out) Docker has for a run, with their state. */
 export function containersOf(runName: string): Array<{ name: string; running: boolean }> {
-  const out = execFileSync("docker", ["ps", "-a", "--filter", `name=${runName}`, "--format", "{{.Names}} {{.State}}"], {
-    encoding: "utf8",
-  });
-  return out
-    .split("\n")
-    .filter((line) => line && !line.split(" ")[0]!.endsWith("-proxy"))
-    .map((line) => ({ name: line.split(" ")[0]!, running: line.endsWith(" running") }));
+  return appContainers(runName, { all: true }).map(({ name, state }) => ({ name, running: state === "running" }));
 }
 
 export { waitFor } from "../shared/wait-for";

@@ -1,6 +1,6 @@
 // Figures of the faults suite. Each scenario records what it sent and what
 // happened; scripts/run-faults.mjs collects the lines into a table
-// (test/faults/RESULTS.md when run as `npm run test:faults`).
+// (coverage/faults-results.md; test/faults/RESULTS.md too with `npm run results:faults`).
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -2,20 +2,17 @@
 // package after the switch. One Durable Object class, one persisted local
 // storage directory, two `wrangler dev` runs: first the class on the
 // original library, then the same class on this package.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, ROOT, startWranglerDev, waitUntilUp } from "../../scripts/lib/devserver.mjs";
+import { appContainers } from "../../scripts/lib/docker.mjs";
 import { waitFor, watchDockerEvents } from "../integration/client";
 import { recordFigure } from "./figures";
 
 /** App containers of this scenario's runs that Docker has running (sidecars left out). */
-const runningContainers = () =>
-  execFileSync("docker", ["ps", "--filter", `name=${runName}`, "--format", "{{.Names}}"], { encoding: "utf8" })
-    .split("\n")
-    .filter((n) => n && !n.endsWith("-proxy")).length;
+const runningContainers = () => appContainers(runName).length;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[handover] ${line}`);

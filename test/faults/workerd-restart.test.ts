@@ -4,12 +4,12 @@
 // wrangler is stopped (its containers are not touched by the test) and started
 // again on the same directory. State, schedules and the outbound rule must
 // survive; the container left behind is adopted or closed out once; nothing leaks.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, removeContainers, ROOT, startWranglerDev, stopWrangler, waitUntilUp } from "../../scripts/lib/devserver.mjs";
+import { appContainers } from "../../scripts/lib/docker.mjs";
 import type { CallResult } from "../shared/call-method";
 import { waitFor, watchDockerEvents } from "../integration/client";
 import { recordFigure } from "./figures";
@@ -23,10 +23,7 @@ afterAll(() => {
 });
 
 /** App containers of this scenario's runs that Docker has running (sidecars left out). */
-const runningContainers = () =>
-  execFileSync("docker", ["ps", "--filter", `name=${runName}`, "--format", "{{.Names}}"], { encoding: "utf8" })
-    .split("\n")
-    .filter((n) => n && !n.endsWith("-proxy"));
+const runningContainers = () => appContainers(runName).map((container) => container.name);
 
 type Server = Awaited<ReturnType<typeof startWranglerDev>>;
 

@@ -2,6 +2,7 @@
 // look at what Docker really did.
 import { execFileSync, spawn } from "node:child_process";
 import { afterEach, inject } from "vitest";
+import { appContainers } from "../../scripts/lib/docker.mjs";
 
 /** A kind of container the suite's Worker serves (its table in worker.ts, e.g. "app"). */
 export type Kind = string;
@@ -76,11 +77,9 @@ export async function dockerContainers(kind: Kind, name: string): Promise<Docker
 }
 
 export function dockerContainersById(fragment: string): DockerContainer[] {
-  const names = execFileSync("docker", ["ps", "-a", "--filter", `name=${inject("runName")}`, "--format", "{{.Names}}"], {
-    encoding: "utf8",
-  })
-    .split("\n")
-    .filter((n) => n.includes(fragment) && !n.endsWith("-proxy"));
+  const names = appContainers(inject("runName"), { all: true })
+    .map((container) => container.name)
+    .filter((containerName) => containerName.includes(fragment));
   return names.map((containerName) => {
     const [status = "", exitCode = ""] = execFileSync(
       "docker",

@@ -1,7 +1,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ActivityTracker } from "../../src/activity";
-import { alarmOf, eventually, fakeOf, fresh, hooks, inObject } from "./helpers";
+import { alarmOf, eventually, fakeOf, fresh, hooks, inObject } from "./harness";
 import { alarmRuns } from "./objects/containers";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

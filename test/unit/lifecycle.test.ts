@@ -1,7 +1,7 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { UnconfiguredContainer } from "./objects/containers";
-import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./helpers";
+import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./harness";
 
 describe("starting", () => {
   it("a request cold-starts the container, waits for the port, then onStart runs once", async () => {

@@ -1,6 +1,6 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { errorOf, fakeOf, fresh, inObject } from "./helpers";
+import { errorOf, fakeOf, fresh, inObject } from "./harness";
 
 type Seen = { label: string; url: string; containerId: string; className: string; params: unknown; token?: string; auth?: string };
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { switchPort } from "../../src";
-import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./helpers";
+import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./harness";
 import { closesSeen } from "./objects/servers";
 
 const text = new TextEncoder();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { switchPort } from "../../src";
-import { errorOf, fakeOf, fresh, hooks, inObject } from "./helpers";
+import { errorOf, fakeOf, fresh, hooks, inObject } from "./harness";
 
 /** A health endpoint that fails until `readyAfterMs` after the first request. */
 function healthServer(readyAfterMs: number, okStatus = 200) {

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { alarmOf, errorOf, eventually, fresh, hooks, inObject } from "./helpers";
+import { alarmOf, errorOf, eventually, fresh, hooks, inObject } from "./harness";
 
 type Row = { id: string; callback: string; payload: string | null; type: string; time: number; delayInSeconds: number | null };
 const rowsOf = (stub: { id: DurableObjectId }) =>

@@ -9,7 +9,7 @@ import {
   type RestartPolicy,
   type SupervisorHost,
 } from "../../src/lifecycle/supervisor";
-import { errorOf, eventually, events, fakeOf, fresh, hooks, inObject } from "./helpers";
+import { errorOf, eventually, events, fakeOf, fresh, hooks, inObject } from "./harness";
 
 describe("restartDecision", () => {
   const failure: RestartPolicy = { on: "failure", maxRetries: 2, backoff: { initialMs: 100, jitter: 0 } };

@@ -5,7 +5,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ACTIVITY_DEADLINE_KEY } from "../../../src/constants";
-import { eventually, fakeOf, fresh, hooks, inObject } from "../../unit/helpers";
+import { eventually, fakeOf, fresh, hooks, inObject } from "../../unit/harness";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

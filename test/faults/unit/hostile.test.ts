@@ -6,7 +6,7 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { switchPort } from "../../../src";
 import { MAX_SCHEDULE_PAYLOAD_BYTES } from "../../../src/schedules";
-import { fakeOf, fresh, hooks, inObject } from "../../unit/helpers";
+import { fakeOf, fresh, hooks, inObject } from "../../unit/harness";
 
 /** What an attempt came to: "accepted", "<status> <body>" for an error response, or the error's message. */
 async function outcome(attempt: () => unknown): Promise<string> {

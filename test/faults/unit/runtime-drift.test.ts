@@ -6,7 +6,7 @@
 // Real-container halves: test/faults/vanish.test.ts, docker-restart.test.ts.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { eventually, fakeOf, fresh, hooks, inObject } from "../../unit/helpers";
+import { eventually, fakeOf, fresh, hooks, inObject } from "../../unit/harness";
 
 const stops = (stub: { readonly id: DurableObjectId }) => hooks(stub).filter((h) => h.startsWith("stop:"));
 

@@ -1,8 +1,10 @@
-// Shared test helpers: fresh objects, access to the fake runtime and hook logs.
+// The unit tests' harness: fresh objects, access to the fake runtime and hook
+// logs, waiting for effects. (helpers.test.ts tests src/helpers.ts.)
 import { runInDurableObject } from "cloudflare:test";
 import type { FakeContainer } from "../../src/testing";
 import { fakeContainerFor } from "../../src/testing";
 import type { ContainerEvent } from "../../src";
+import { waitFor } from "../shared/wait-for";
 import { eventLog, hookLog } from "./objects/containers";
 
 /** Any Durable Object stub (kept structural: tsc gives up instantiating DurableObjectStub<any>). */
@@ -29,20 +31,23 @@ export function hooks(stub: AnyStub): string[] {
 }
 
 /**
- * Wait until `check` passes (for effects that settle asynchronously), or
- * throw. It returns as soon as the check passes, so the generous limit costs
- * nothing on a fast machine and keeps a machine with busy cores from failing.
+ * Waits until `check` passes: the shared `waitFor` for a check made of
+ * assertions, which passes once it stops throwing (its value may be
+ * undefined), polled every 5 ms since the fake runtime settles in
+ * milliseconds. Returns what the check returned.
  */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
+  let value!: T;
+  await waitFor(
+    "the check to pass",
+    async () => {
+      value = await check();
+      return true;
+    },
+    timeoutMs,
+    5,
+  );
+  return value;
 }
 
 /**
