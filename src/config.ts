@@ -12,7 +12,7 @@ import { CONTAINER_BASE_URL, FALLBACK_PORT } from "./constants";
 import { parseDuration } from "./duration";
 import type { StartDefaults } from "./lifecycle/start";
 import { assertPort } from "./ports";
-import type { ReadyOn } from "./types";
+import type { ContainerOptions, ReadyOn } from "./types";
 
 /** The instance fields a configuration is resolved from. */
 export interface ConfigFields extends Partial<StartDefaults> {
@@ -124,4 +124,25 @@ function assertReadyOn(readyOn: ReadyOn): void {
     throw new TypeError(`Invalid readyOn: ${problem}. Expected { port?: number, path?: "/…", status?: number | number[] }.`);
   }
   if (readyOn.port !== undefined) assertPort(readyOn.port, "readyOn.port");
+}
+
+/** The fields `ContainerOptions` (the constructor's third argument) may set. */
+export interface OptionFields {
+  defaultPort?: number;
+  sleepAfter: string | number;
+  envVars: Record<string, string>;
+  entrypoint?: string[];
+  enableInternet: boolean;
+}
+
+/** Copy constructor options onto the instance (checked values only). */
+export function applyOptions(target: OptionFields, options: ContainerOptions): void {
+  if (options.defaultPort !== undefined) target.defaultPort = options.defaultPort;
+  if (options.sleepAfter !== undefined) {
+    parseDuration(options.sleepAfter, "sleepAfter");
+    target.sleepAfter = options.sleepAfter;
+  }
+  if (options.envVars !== undefined) target.envVars = options.envVars;
+  if (options.entrypoint !== undefined) target.entrypoint = options.entrypoint;
+  if (options.enableInternet !== undefined) target.enableInternet = options.enableInternet;
 }

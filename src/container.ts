@@ -11,25 +11,21 @@ import { AlarmClock, runAlarmCycle } from "./alarm";
 import {
   ACTIVITY_DEADLINE_KEY,
   DEFAULT_MAX_POLL_INTERVAL_MS,
-  DEFAULT_WAIT_INTERVAL_MS,
-  NO_INSTANCE_RETRY_AFTER_S,
   DEFAULT_NEXT_ALARM_MS,
   DEFAULT_PING_ENDPOINT,
   DEFAULT_SLEEP_AFTER,
   FALLBACK_PORT,
-  TARGET_PORT_HEADER,
 } from "./constants";
-import { ConfigCache, type ResolvedConfig } from "./config";
-import { parseDuration } from "./duration";
-import { ContainerHttpError, startFailureToHttpError } from "./errors";
+import { applyOptions, ConfigCache, type ResolvedConfig } from "./config";
+import { notRunningError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
 import { Lifecycle } from "./lifecycle/lifecycle";
 import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
-import { normaliseStartArgs, runtimeStartOptions, waitBudget } from "./lifecycle/start";
+import { normaliseStartArgs, retriesBudget, runtimeStartOptions, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
 import { assertPort, resolvePortsToWait } from "./ports";
 import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
-import { refuseTarget, targetPort } from "./proxy/target-port";
+import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
 import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
@@ -627,7 +623,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   async #forward(request: Request, port: number, wake: boolean): Promise<Response> {
     assertPort(port);
     if (!this.#lifecycle.isHealthy) {
-      if (!wake && !this.#runtime.running) return notRunningResponse();
+      if (!wake && !this.#runtime.running) return notRunningError().toResponse();
       if (wake) {
         try {
           await this.startAndWaitForPorts(port, { abort: request.signal });
@@ -669,19 +665,6 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
 /** `RequestInit` for `containerFetch`, plus `wake: false` to never start the container. */
 export type ContainerFetchInit = RequestInit & { wake?: boolean };
 
-function withoutTargetPortHeader(request: Request): Request {
-  if (!request.headers.has(TARGET_PORT_HEADER)) return request;
-  const headers = new Headers(request.headers);
-  headers.delete(TARGET_PORT_HEADER);
-  return new Request(request, { headers });
-}
-
-function notRunningResponse(): Response {
-  return new ContainerHttpError("The container is not running (not started: wake is false).", 503, {
-    retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_S,
-  }).toResponse();
-}
-
 function sqlOf(ctx: DurableObjectState): SqlStorage {
   try {
     const sql = ctx.storage.sql;
@@ -695,21 +678,4 @@ function sqlOf(ctx: DurableObjectState): SqlStorage {
 // Named outbound handlers merge when assigned, as the original's static setter does.
 installNamedHandlerStatics(Container);
 
-function applyOptions<E>(container: Container<E>, options: ContainerOptions): void {
-  if (options.defaultPort !== undefined) container.defaultPort = options.defaultPort;
-  if (options.sleepAfter !== undefined) {
-    parseDuration(options.sleepAfter, "sleepAfter");
-    container.sleepAfter = options.sleepAfter;
-  }
-  if (options.envVars !== undefined) container.envVars = options.envVars;
-  if (options.entrypoint !== undefined) container.entrypoint = options.entrypoint;
-  if (options.enableInternet !== undefined) container.enableInternet = options.enableInternet;
-}
 
-/** `retries` attempts `interval` apart, as a time budget. */
-function retriesBudget(retries: number, interval: number | undefined): number {
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw new RangeError(`Invalid retries: ${String(retries)}. Expected a non-negative integer.`);
-  }
-  return retries * (interval ?? DEFAULT_WAIT_INTERVAL_MS);
-}
