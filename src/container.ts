@@ -197,9 +197,6 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       hardTimeoutMs: () => this.#config.get().hardTimeoutMs,
       emit: (event) => this.#emit(event),
       armBy: async (time) => void (await this.#clock.ensureBy(time)),
-      stop: () => this.stop(),
-      destroy: () => this.destroy(),
-      relaunch: () => this.#lifecycle.start(this.#lastStartOptions, this.#config.get().instancePort, waitBudget(), { restart: true }),
     });
     this.#lifecycle = new Lifecycle({
       runtime,
@@ -477,7 +474,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       },
       activityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.get().sleepAfterMs }),
       onActivityExpired: () => this.onActivityExpired(),
-      supervise: () => this.#supervisor.onAlarm(),
+      supervise: () => this.#supervise(),
       supervisorDueAt: () => this.#supervisor.dueAt(),
       persistDeadline: (deadline) => this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline),
     });
@@ -644,6 +641,22 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /** Whether the subclass overrides the public method `name` (the base's own is not called where it adds nothing). */
   #overrides(name: "renewActivityTimeout" | "scheduleNextAlarm"): boolean {
     return this[name] !== Container.prototype[name];
+  }
+
+  /** Carry out what the supervisor says is due (hard timeout, restart). */
+  async #supervise(): Promise<void> {
+    const action = await this.#supervisor.due();
+    if (action === "stop") await this.stop();
+    else if (action === "kill") await this.destroy();
+    else if (action === "restart") {
+      try {
+        const instancePort = this.#config.get().instancePort;
+        await this.#lifecycle.start(this.#lastStartOptions, instancePort, waitBudget(), { restart: true });
+      } catch (error) {
+        // onError has seen it; the exit it causes (if any) feeds the policy again.
+        console.error("workerd-containers: restart failed:", error);
+      }
+    }
   }
 
   #emit(event: ContainerEvent): void {
