@@ -31,7 +31,7 @@ import type { ContainerRuntime } from "./runtime";
 import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
 import { OutboundConfigStore } from "./outbound/config";
 import { OutboundController } from "./outbound/controller";
-import { installNamedHandlerStatics, registerContainerClass, staticOutboundConfig, type OutboundStatics } from "./outbound/registry";
+import { installNamedHandlerStatics, registerContainerClass, type OutboundStatics } from "./outbound/registry";
 import type { AnyOutboundHandler, OutboundByHostOverrideInput, OutboundParamsArg } from "./outbound/types";
 import type {
   CancellationOptions,
@@ -183,12 +183,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       runtime,
       config: this.#outboundConfig,
       ctx,
-      className: () => this.constructor.name,
-      staticConfig: () => staticOutboundConfig(this.constructor as OutboundStatics),
-      allowedHostsField: () => this.allowedHosts,
-      deniedHostsField: () => this.deniedHosts,
-      interceptHttps: () => this.interceptHttps,
-      enableInternetField: () => this.enableInternet,
+      fields: this,
     });
     this.#supervisor = new Supervisor({
       storage: ctx.storage,
