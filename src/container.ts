@@ -467,7 +467,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         const next = this.#schedules.nextAfter(Date.now() / 1000);
         return next === undefined ? undefined : next * 1000;
       },
-      activityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.get().sleepAfterMs }),
+      emitActivityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.get().sleepAfterMs }),
       onActivityExpired: () => this.onActivityExpired(),
       supervise: () => this.#supervise(),
       supervisorDueAt: () => this.#supervisor.dueAt(),
