@@ -77,6 +77,7 @@ export class ConfigCache {
   readonly #read: () => ConfigFields;
   #key: unknown[] | undefined;
   #config: ResolvedConfig | undefined;
+  #sleepAfter: { value: string | number; ms: number } | undefined;
 
   constructor(read: () => ConfigFields) {
     this.#read = read;
@@ -91,6 +92,17 @@ export class ConfigCache {
     this.#key = key;
     this.#config = config;
     return config;
+  }
+
+  /**
+   * `sleepAfter` in ms, parsed once per value, for the idle timer (it runs on
+   * every request): a bad field elsewhere (say `hardTimeout`) is refused by
+   * the start that needs it, not by each renewal of a running container.
+   */
+  sleepAfterMs(): number {
+    const value = this.#read().sleepAfter;
+    if (this.#sleepAfter?.value !== value) this.#sleepAfter = { value, ms: parseDuration(value, "sleepAfter") };
+    return this.#sleepAfter.ms;
   }
 }
 

@@ -174,7 +174,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#state = new StateStore(ctx.storage);
     // Read through a getter: subclass fields are assigned after this constructor.
     this.#config = new ConfigCache(() => this);
-    this.#activity = new ActivityTracker(() => this.#config.get().sleepAfterMs);
+    this.#activity = new ActivityTracker(() => this.#config.sleepAfterMs());
     this.#clock = new AlarmClock(ctx.storage);
     this.#schedules = new ScheduleStore(sqlOf(ctx));
     registerContainerClass(new.target as unknown as OutboundStatics & { name: string });
@@ -467,7 +467,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         const next = this.#schedules.nextAfter(Date.now() / 1000);
         return next === undefined ? undefined : next * 1000;
       },
-      emitActivityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.get().sleepAfterMs }),
+      emitActivityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.sleepAfterMs() }),
       onActivityExpired: () => this.onActivityExpired(),
       supervise: () => this.#supervise(),
       supervisorDueAt: () => this.#supervisor.dueAt(),
