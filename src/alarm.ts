@@ -83,7 +83,7 @@ export interface AlarmCycleHost {
   /** Soonest pending schedule still in the future (ms). */
   nextScheduleMs(): number | undefined;
   /** Called before `onActivityExpired` (for the lifecycle event). */
-  activityExpired(): void;
+  emitActivityExpired(): void;
   onActivityExpired(): Promise<void | boolean>;
   /** Act on a due restart or hard timeout. */
   supervise(): Promise<void>;
@@ -107,7 +107,7 @@ export async function runAlarmCycle(host: AlarmCycleHost): Promise<void> {
     // Unknown deadline (restarted object) or work in flight: a fresh window.
     if (activity.deadline === undefined || activity.inflight > 0) activity.renew();
     else if (activity.isExpired()) {
-      host.activityExpired();
+      host.emitActivityExpired();
       const keepAlive = await host.onActivityExpired();
       if (keepAlive === true || host.isRunning()) activity.renew();
     }

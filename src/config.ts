@@ -12,7 +12,7 @@ import { CONTAINER_BASE_URL, FALLBACK_PORT } from "./constants";
 import { parseDuration } from "./duration";
 import type { StartDefaults } from "./lifecycle/start";
 import { assertPort } from "./ports";
-import type { ReadyOn } from "./types";
+import type { ContainerOptions, ReadyOn } from "./types";
 
 /** The instance fields a configuration is resolved from. */
 export interface ConfigFields extends Partial<StartDefaults> {
@@ -77,6 +77,7 @@ export class ConfigCache {
   readonly #read: () => ConfigFields;
   #key: unknown[] | undefined;
   #config: ResolvedConfig | undefined;
+  #sleepAfter: { value: string | number; ms: number } | undefined;
 
   constructor(read: () => ConfigFields) {
     this.#read = read;
@@ -91,6 +92,17 @@ export class ConfigCache {
     this.#key = key;
     this.#config = config;
     return config;
+  }
+
+  /**
+   * `sleepAfter` in ms, parsed once per value, for the idle timer (it runs on
+   * every request): a bad field elsewhere (say `hardTimeout`) is refused by
+   * the start that needs it, not by each renewal of a running container.
+   */
+  sleepAfterMs(): number {
+    const value = this.#read().sleepAfter;
+    if (this.#sleepAfter?.value !== value) this.#sleepAfter = { value, ms: parseDuration(value, "sleepAfter") };
+    return this.#sleepAfter.ms;
   }
 }
 
@@ -124,4 +136,25 @@ function assertReadyOn(readyOn: ReadyOn): void {
     throw new TypeError(`Invalid readyOn: ${problem}. Expected { port?: number, path?: "/…", status?: number | number[] }.`);
   }
   if (readyOn.port !== undefined) assertPort(readyOn.port, "readyOn.port");
+}
+
+/** The fields `ContainerOptions` (the constructor's third argument) may set. */
+export interface OptionFields {
+  defaultPort?: number;
+  sleepAfter: string | number;
+  envVars: Record<string, string>;
+  entrypoint?: string[];
+  enableInternet: boolean;
+}
+
+/** Copy constructor options onto the instance (checked values only). */
+export function applyOptions(target: OptionFields, options: ContainerOptions): void {
+  if (options.defaultPort !== undefined) target.defaultPort = options.defaultPort;
+  if (options.sleepAfter !== undefined) {
+    parseDuration(options.sleepAfter, "sleepAfter");
+    target.sleepAfter = options.sleepAfter;
+  }
+  if (options.envVars !== undefined) target.envVars = options.envVars;
+  if (options.entrypoint !== undefined) target.entrypoint = options.entrypoint;
+  if (options.enableInternet !== undefined) target.enableInternet = options.enableInternet;
 }

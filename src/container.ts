@@ -11,31 +11,27 @@ import { AlarmClock, runAlarmCycle } from "./alarm";
 import {
   ACTIVITY_DEADLINE_KEY,
   DEFAULT_MAX_POLL_INTERVAL_MS,
-  DEFAULT_WAIT_INTERVAL_MS,
-  NO_INSTANCE_RETRY_AFTER_S,
   DEFAULT_NEXT_ALARM_MS,
   DEFAULT_PING_ENDPOINT,
   DEFAULT_SLEEP_AFTER,
   FALLBACK_PORT,
-  TARGET_PORT_HEADER,
 } from "./constants";
-import { ConfigCache, type ResolvedConfig } from "./config";
-import { parseDuration } from "./duration";
-import { ContainerHttpError, startFailureToHttpError } from "./errors";
+import { applyOptions, ConfigCache, type ResolvedConfig } from "./config";
+import { notRunningError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
 import { Lifecycle } from "./lifecycle/lifecycle";
 import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
-import { normaliseStartArgs, runtimeStartOptions, waitBudget } from "./lifecycle/start";
+import { normaliseStartArgs, retriesBudget, runtimeStartOptions, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
 import { assertPort, resolvePortsToWait } from "./ports";
 import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
-import { refuseTarget, targetPort } from "./proxy/target-port";
+import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
 import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
 import { OutboundConfigStore } from "./outbound/config";
 import { OutboundController } from "./outbound/controller";
-import { installNamedHandlerStatics, registerContainerClass, staticOutboundConfig, type OutboundStatics } from "./outbound/registry";
+import { installNamedHandlerStatics, registerContainerClass, type OutboundStatics } from "./outbound/registry";
 import type { AnyOutboundHandler, OutboundByHostOverrideInput, OutboundParamsArg } from "./outbound/types";
 import type {
   CancellationOptions,
@@ -178,7 +174,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#state = new StateStore(ctx.storage);
     // Read through a getter: subclass fields are assigned after this constructor.
     this.#config = new ConfigCache(() => this);
-    this.#activity = new ActivityTracker(() => this.#config.get().sleepAfterMs);
+    this.#activity = new ActivityTracker(() => this.#config.sleepAfterMs());
     this.#clock = new AlarmClock(ctx.storage);
     this.#schedules = new ScheduleStore(sqlOf(ctx));
     registerContainerClass(new.target as unknown as OutboundStatics & { name: string });
@@ -187,12 +183,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       runtime,
       config: this.#outboundConfig,
       ctx,
-      className: () => this.constructor.name,
-      staticConfig: () => staticOutboundConfig(this.constructor as OutboundStatics),
-      allowedHostsField: () => this.allowedHosts,
-      deniedHostsField: () => this.deniedHosts,
-      interceptHttps: () => this.interceptHttps,
-      enableInternetField: () => this.enableInternet,
+      fields: this,
     });
     this.#supervisor = new Supervisor({
       storage: ctx.storage,
@@ -201,9 +192,6 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       hardTimeoutMs: () => this.#config.get().hardTimeoutMs,
       emit: (event) => this.#emit(event),
       armBy: async (time) => void (await this.#clock.ensureBy(time)),
-      stop: () => this.stop(),
-      destroy: () => this.destroy(),
-      relaunch: () => this.#lifecycle.start(this.#lastStartOptions, this.#config.get().instancePort, waitBudget(), { restart: true }),
     });
     this.#lifecycle = new Lifecycle({
       runtime,
@@ -479,9 +467,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         const next = this.#schedules.nextAfter(Date.now() / 1000);
         return next === undefined ? undefined : next * 1000;
       },
-      activityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.get().sleepAfterMs }),
+      emitActivityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.sleepAfterMs() }),
       onActivityExpired: () => this.onActivityExpired(),
-      supervise: () => this.#supervisor.onAlarm(),
+      supervise: () => this.#supervise(),
       supervisorDueAt: () => this.#supervisor.dueAt(),
       persistDeadline: (deadline) => this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline),
     });
@@ -627,7 +615,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   async #forward(request: Request, port: number, wake: boolean): Promise<Response> {
     assertPort(port);
     if (!this.#lifecycle.isHealthy) {
-      if (!wake && !this.#runtime.running) return notRunningResponse();
+      if (!wake && !this.#runtime.running) return notRunningError().toResponse();
       if (wake) {
         try {
           await this.startAndWaitForPorts(port, { abort: request.signal });
@@ -650,6 +638,22 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     return this[name] !== Container.prototype[name];
   }
 
+  /** Carry out what the supervisor says is due (hard timeout, restart). */
+  async #supervise(): Promise<void> {
+    const action = await this.#supervisor.due();
+    if (action === "stop") await this.stop();
+    else if (action === "kill") await this.destroy();
+    else if (action === "restart") {
+      try {
+        const instancePort = this.#config.get().instancePort;
+        await this.#lifecycle.start(this.#lastStartOptions, instancePort, waitBudget(), { restart: true });
+      } catch (error) {
+        // onError has seen it; the exit it causes (if any) feeds the policy again.
+        console.error("workerd-containers: restart failed:", error);
+      }
+    }
+  }
+
   #emit(event: ContainerEvent): void {
     try {
       const result = this.onEvent(event);
@@ -669,19 +673,6 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
 /** `RequestInit` for `containerFetch`, plus `wake: false` to never start the container. */
 export type ContainerFetchInit = RequestInit & { wake?: boolean };
 
-function withoutTargetPortHeader(request: Request): Request {
-  if (!request.headers.has(TARGET_PORT_HEADER)) return request;
-  const headers = new Headers(request.headers);
-  headers.delete(TARGET_PORT_HEADER);
-  return new Request(request, { headers });
-}
-
-function notRunningResponse(): Response {
-  return new ContainerHttpError("The container is not running (not started: wake is false).", 503, {
-    retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_S,
-  }).toResponse();
-}
-
 function sqlOf(ctx: DurableObjectState): SqlStorage {
   try {
     const sql = ctx.storage.sql;
@@ -695,21 +686,4 @@ function sqlOf(ctx: DurableObjectState): SqlStorage {
 // Named outbound handlers merge when assigned, as the original's static setter does.
 installNamedHandlerStatics(Container);
 
-function applyOptions<E>(container: Container<E>, options: ContainerOptions): void {
-  if (options.defaultPort !== undefined) container.defaultPort = options.defaultPort;
-  if (options.sleepAfter !== undefined) {
-    parseDuration(options.sleepAfter, "sleepAfter");
-    container.sleepAfter = options.sleepAfter;
-  }
-  if (options.envVars !== undefined) container.envVars = options.envVars;
-  if (options.entrypoint !== undefined) container.entrypoint = options.entrypoint;
-  if (options.enableInternet !== undefined) container.enableInternet = options.enableInternet;
-}
 
-/** `retries` attempts `interval` apart, as a time budget. */
-function retriesBudget(retries: number, interval: number | undefined): number {
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw new RangeError(`Invalid retries: ${String(retries)}. Expected a non-negative integer.`);
-  }
-  return retries * (interval ?? DEFAULT_WAIT_INTERVAL_MS);
-}

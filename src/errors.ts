@@ -174,3 +174,10 @@ export class ContainerTimeoutError extends Error {
 export class ContainerAbortedError extends Error {
   override readonly name = "ContainerAbortedError";
 }
+
+/** What a request that must not wake the container (`wake: false`) gets while it is stopped. */
+export function notRunningError(): ContainerHttpError {
+  return new ContainerHttpError("The container is not running (not started: wake is false).", 503, {
+    retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_S,
+  });
+}

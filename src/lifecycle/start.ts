@@ -8,6 +8,7 @@ import {
   DEFAULT_INSTANCE_GET_TIMEOUT_MS,
   DEFAULT_MAX_POLL_INTERVAL_MS,
   DEFAULT_PORT_READY_TIMEOUT_MS,
+  DEFAULT_WAIT_INTERVAL_MS,
 } from "../constants";
 import { describeValue } from "../errors";
 import type { RuntimeStartOptions } from "../runtime";
@@ -120,4 +121,12 @@ function nonNegative(value: number | undefined, fallback: number, what: string):
     throw new RangeError(`Invalid ${what}: ${String(value)}. Expected a non-negative number of milliseconds.`);
   }
   return value;
+}
+
+/** `retries` attempts `interval` apart, as a time budget (the original's `retries` option). */
+export function retriesBudget(retries: number, interval: number | undefined): number {
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new RangeError(`Invalid retries: ${String(retries)}. Expected a non-negative integer.`);
+  }
+  return retries * (interval ?? DEFAULT_WAIT_INTERVAL_MS);
 }

@@ -103,11 +103,15 @@ export interface SupervisorHost {
   emit(event: ContainerEvent): void;
   /** Make sure the alarm fires by `time`. */
   armBy(time: number): Promise<void>;
-  stop(): Promise<void>;
-  destroy(): Promise<void>;
-  /** Start the container again (a restart). */
-  relaunch(): Promise<void>;
 }
+
+/**
+ * What the alarm must do for the supervisor now: nothing, ask the process to
+ * stop (the hard timeout is reached), kill it (it ignored that for the grace
+ * period), or start it again (a restart is due). The supervisor has recorded
+ * the step already; the Container carries it out.
+ */
+export type SupervisorAction = "none" | "stop" | "kill" | "restart";
 
 /** Restart policy and hard timeout for one Durable Object. */
 export class Supervisor {
@@ -183,31 +187,25 @@ export class Supervisor {
     return Math.min(restartAt, hard);
   }
 
-  /** Act on what is due: the hard timeout (SIGTERM, then kill), or a pending restart. */
-  async onAlarm(now: number = Date.now()): Promise<void> {
-    const hardTimeoutMs = this.#host.hardTimeoutMs();
+  /**
+   * Decide what is due at `now`: the hard timeout (stop, then kill after the
+   * grace period), or a pending restart. Records the step before returning it.
+   */
+  async due(now: number = Date.now()): Promise<SupervisorAction> {
     if (this.#host.isRunning() && this.#hardDeadline !== undefined && now >= this.#hardDeadline) {
-      if (this.#terminating) {
-        await this.#host.destroy();
-      } else {
-        this.#terminating = true;
-        this.#host.emit({ type: "hardTimeout", at: now, hardTimeoutMs: hardTimeoutMs ?? 0 });
-        this.#hardDeadline = now + HARD_TIMEOUT_KILL_GRACE_MS;
-        await this.#host.storage.put(HARD_DEADLINE_KEY, this.#hardDeadline);
-        await this.#host.stop();
-      }
-      return;
+      if (this.#terminating) return "kill";
+      this.#terminating = true;
+      this.#host.emit({ type: "hardTimeout", at: now, hardTimeoutMs: this.#host.hardTimeoutMs() ?? 0 });
+      this.#hardDeadline = now + HARD_TIMEOUT_KILL_GRACE_MS;
+      await this.#host.storage.put(HARD_DEADLINE_KEY, this.#hardDeadline);
+      return "stop";
     }
     const status = this.#status;
     if (!this.#host.isRunning() && status?.nextAt !== undefined && now >= status.nextAt) {
       this.#status = { attempts: status.attempts, ...(status.lastExitCode === undefined ? {} : { lastExitCode: status.lastExitCode }) };
       await this.#host.storage.put(RESTART_STATUS_KEY, this.#status);
-      try {
-        await this.#host.relaunch();
-      } catch (error) {
-        // onError has seen it; the exit it causes (if any) feeds the policy again.
-        console.error("workerd-containers: restart failed:", error);
-      }
+      return "restart";
     }
+    return "none";
   }
 }

@@ -9,7 +9,7 @@ import type { ContainerRuntime } from "../runtime";
 import type { OutboundConfigStore } from "./config";
 import { compilePattern } from "./host-match";
 import type { ContainerProxyProps } from "./proxy";
-import { hasStaticOutbound, type StaticOutboundConfig } from "./registry";
+import { hasStaticOutbound, staticOutboundConfig, type OutboundStatics, type StaticOutboundConfig } from "./registry";
 import type { OutboundByHostOverrideInput, OutboundHandlerOverride } from "./types";
 
 /** Thrown when interception is needed but the Worker does not export ContainerProxy. */
@@ -18,17 +18,22 @@ export const MISSING_PROXY_MESSAGE =
   'Add `export { ContainerProxy } from "workerd-containers";` to your Worker\'s main module ' +
   "(and use a compatibility date that provides ctx.exports).";
 
+/** The Container fields interception reads: the instance itself, read when needed. */
+export interface OutboundFields {
+  /** The concrete class: its name and static outbound configuration. */
+  readonly constructor: object & { name: string };
+  readonly allowedHosts?: string[];
+  readonly deniedHosts?: string[];
+  readonly interceptHttps: boolean;
+  readonly enableInternet: boolean;
+}
+
 /** What the controller needs from its Container. */
 export interface OutboundHost {
   readonly runtime: ContainerRuntime;
   readonly config: OutboundConfigStore;
   readonly ctx: DurableObjectState;
-  className(): string;
-  staticConfig(): StaticOutboundConfig;
-  allowedHostsField(): string[] | undefined;
-  deniedHostsField(): string[] | undefined;
-  interceptHttps(): boolean;
-  enableInternetField(): boolean;
+  readonly fields: OutboundFields;
 }
 
 type LoopbackEntrypoint = (options: { props: ContainerProxyProps }) => Fetcher;
@@ -42,20 +47,25 @@ export class OutboundController {
     this.#host = host;
   }
 
+  /** The class's static configuration, read when needed (it may be assigned after construction). */
+  #staticConfig(): StaticOutboundConfig {
+    return staticOutboundConfig(this.#host.fields.constructor as OutboundStatics);
+  }
+
   /** Effective allow-list: the runtime replacement, else the field. */
   get allowedHosts(): string[] | undefined {
-    return this.#host.config.current.allowedHosts ?? this.#host.allowedHostsField();
+    return this.#host.config.current.allowedHosts ?? this.#host.fields.allowedHosts;
   }
 
   /** Effective deny-list: the runtime replacement, else the field. */
   get deniedHosts(): string[] | undefined {
-    return this.#host.config.current.deniedHosts ?? this.#host.deniedHostsField();
+    return this.#host.config.current.deniedHosts ?? this.#host.fields.deniedHosts;
   }
 
   /** Whether any outbound rule or handler exists. */
   isNeeded(): boolean {
     return (
-      hasStaticOutbound(this.#host.staticConfig()) ||
+      hasStaticOutbound(this.#staticConfig()) ||
       !this.#host.config.isEmpty ||
       this.allowedHosts !== undefined ||
       this.deniedHosts !== undefined
@@ -74,7 +84,7 @@ export class OutboundController {
     if (enableInternet !== undefined) this.#enableInternet = enableInternet;
     if (!this.isNeeded()) return;
     const { runtime } = this.#host;
-    const wantsHttps = this.#host.interceptHttps();
+    const wantsHttps = this.#host.fields.interceptHttps;
     if (wantsHttps && typeof runtime.interceptOutboundHttps !== "function") {
       throw new Error(
         "interceptHttps is set, but this runtime cannot intercept outbound HTTPS (ctx.container.interceptOutboundHttps is missing). " +
@@ -162,11 +172,11 @@ export class OutboundController {
   }
 
   #assertMethod(method: unknown): void {
-    const named = this.#host.staticConfig().named;
+    const named = this.#staticConfig().named;
     if (typeof method !== "string" || typeof named[method] !== "function") {
       const known = Object.keys(named).filter((name) => typeof named[name] === "function");
       throw new Error(
-        `Outbound handler ${JSON.stringify(method)} not found in ${this.#host.className()}.outboundHandlers. ` +
+        `Outbound handler ${JSON.stringify(method)} not found in ${this.#host.fields.constructor.name}.outboundHandlers. ` +
           (known.length ? `Known handlers: ${known.join(", ")}.` : "No outboundHandlers are declared on the class."),
       );
     }
@@ -176,8 +186,8 @@ export class OutboundController {
     const config = this.#host.config.current;
     const props: ContainerProxyProps = {
       containerId: this.#host.ctx.id.toString(),
-      className: this.#host.className(),
-      enableInternet: this.#enableInternet ?? this.#host.enableInternetField(),
+      className: this.#host.fields.constructor.name,
+      enableInternet: this.#enableInternet ?? this.#host.fields.enableInternet,
       interceptAll: true,
     };
     const allowed = this.allowedHosts;

@@ -6,7 +6,7 @@
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { messageOf } from "../errors";
+import { ContainerHttpError, messageOf } from "../errors";
 import { destinationOf } from "./host-match";
 import { decideOutbound } from "./policy";
 import { containerClassNamed, staticOutboundConfig } from "./registry";
@@ -76,13 +76,11 @@ export class ContainerProxy extends WorkerEntrypoint<Cloudflare.Env, ContainerPr
     const props = this.ctx.props;
     const problem = propsProblem(props);
     if (problem) {
-      return new Response(`ContainerProxy: invalid props: ${problem}. Expected ${PROPS_SHAPE}.`, { status: 500 });
+      return new ContainerHttpError(`ContainerProxy: invalid props: ${problem}. Expected ${PROPS_SHAPE}.`, 500).toResponse();
     }
     const cls = containerClassNamed(props.className);
     if (!cls) {
-      return new Response(`ContainerProxy: no Container class named "${props.className}" is loaded in this Worker.`, {
-        status: 500,
-      });
+      return new ContainerHttpError(`ContainerProxy: no Container class named "${props.className}" is loaded in this Worker.`, 500).toResponse();
     }
     const statics = staticOutboundConfig(cls);
     const verdict = decideOutbound({
@@ -96,14 +94,14 @@ export class ContainerProxy extends WorkerEntrypoint<Cloudflare.Env, ContainerPr
       namedHandlers: statics.named,
       enableInternet: props.enableInternet,
     });
-    if (verdict.action === "block") return new Response(BLOCKED_BODY, { status: BLOCKED_STATUS });
+    if (verdict.action === "block") return new ContainerHttpError(BLOCKED_BODY, BLOCKED_STATUS).toResponse();
     if (verdict.action === "internet") return fetch(request);
     const context = { containerId: props.containerId, className: props.className, params: verdict.params };
     try {
       return await verdict.handler(request, this.env, context);
     } catch (error) {
       console.error(`workerd-containers: outbound handler for ${request.url} threw:`, error);
-      return new Response(`Outbound handler failed: ${messageOf(error)}`, { status: 502 });
+      return new ContainerHttpError(`Outbound handler failed: ${messageOf(error)}`, 502, { cause: error }).toResponse();
     }
   }
 }

@@ -7,7 +7,7 @@
 
 import type { ActivityTracker } from "../activity";
 import { CONTAINER_BASE_URL } from "../constants";
-import { classifyRuntimeError, messageOf } from "../errors";
+import { ContainerHttpError, classifyRuntimeError, messageOf } from "../errors";
 import type { RuntimeTcpPort } from "../runtime";
 
 /**
@@ -103,5 +103,5 @@ export function proxyErrorResponse(error: unknown): Response {
     failure.kind === "connection-lost"
       ? "Container suddenly disconnected, try again"
       : `Error proxying request to container: ${messageOf(error)}`;
-  return new Response(message, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return new ContainerHttpError(message, 500, { cause: error }).toResponse();
 }

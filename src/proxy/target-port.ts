@@ -4,6 +4,7 @@
  */
 
 import { TARGET_PORT_HEADER } from "../constants";
+import { ContainerHttpError } from "../errors";
 
 /**
  * The port a request targets, or why there is none: `badHeader` when the
@@ -49,5 +50,13 @@ export function targetPort(headers: Headers, defaultPort: number | undefined): T
  */
 export function refuseTarget(target: Extract<TargetPort, { ok: false }>): Response {
   if (!target.badHeader) throw new Error(target.message);
-  return new Response(target.message, { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return new ContainerHttpError(target.message, 400).toResponse();
+}
+
+/** `request` without the routing header, which is for this library, not the container. */
+export function withoutTargetPortHeader(request: Request): Request {
+  if (!request.headers.has(TARGET_PORT_HEADER)) return request;
+  const headers = new Headers(request.headers);
+  headers.delete(TARGET_PORT_HEADER);
+  return new Request(request, { headers });
 }

@@ -3,6 +3,15 @@ import { describe, expect, it, vi } from "vitest";
 import { UnconfiguredContainer } from "./objects/containers";
 import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./harness";
 
+/** `containerFetch` run inside the object (its start errors swallowed): status, Retry-After and body. */
+function containerFetchFrom(stub: Parameters<typeof inObject>[0]) {
+  return inObject(stub, async (instance) => {
+    instance.swallowErrors = true;
+    const response: Response = await instance.containerFetch("http://x/");
+    return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() };
+  });
+}
+
 describe("starting", () => {
   it("a request cold-starts the container, waits for the port, then onStart runs once", async () => {
     const stub = fresh(env.TEST);
@@ -131,12 +140,8 @@ describe("failures during start", () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
     fake.instanceDelayMs = 60_000;
-    const res = await inObject(stub, async (instance) => {
-      instance.swallowErrors = true;
-      // containerFetch uses the default 8 s budget; a 503 must come with Retry-After.
-      const response: Response = await instance.containerFetch("http://x/");
-      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() };
-    });
+    // containerFetch uses the default 8 s budget; a 503 must come with Retry-After.
+    const res = await containerFetchFrom(stub);
     expect(res.status).toBe(503);
     expect(res.retryAfter).toMatch(/^\d+$/);
     expect(res.body).toMatch(/no container instance available/i);
@@ -551,11 +556,7 @@ describe("start failures the runtime reports through monitor()", () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
     fake.launchFailures.push(...Array.from({ length: 200 }, () => new Error(NO_INSTANCE)));
-    const res = await inObject(stub, async (instance) => {
-      instance.swallowErrors = true;
-      const response: Response = await instance.containerFetch("http://x/");
-      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() };
-    });
+    const res = await containerFetchFrom(stub);
     expect(res.status).toBe(503);
     expect(res.retryAfter).toMatch(/^\d+$/);
     expect(res.body.startsWith("There is no Container instance available at this time.")).toBe(true);

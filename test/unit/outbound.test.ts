@@ -284,11 +284,16 @@ describe("ContainerProxy props built by a Worker itself", () => {
       const bad = exports.ContainerProxy({ props: { ...client, enableInternet: "yes" } });
       const ok = await good.fetch("http://x.example/path");
       const refused = await bad.fetch("http://x.example/path");
-      return { ok: { status: ok.status, body: (await ok.json()) as { label: string; token: string } }, refused: { status: refused.status, text: await refused.text() } };
+      return {
+        ok: { status: ok.status, body: (await ok.json()) as { label: string; token: string } },
+        refused: { status: refused.status, type: refused.headers.get("content-type"), text: await refused.text() },
+      };
     });
     expect(seen.ok.status).toBe(200);
     expect(seen.ok.body).toMatchObject({ label: "withToken", token: "t" });
     expect(seen.refused.status).toBe(500);
+    // Every text response the library builds says what it is.
+    expect(seen.refused.type).toBe("text/plain; charset=utf-8");
     expect(seen.refused.text).toMatch(/^ContainerProxy: invalid props: props\.enableInternet must be a boolean, got string\. Expected \{ className: string/);
   });
 

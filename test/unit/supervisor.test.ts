@@ -74,12 +74,6 @@ describe("hard timeout escalation (Supervisor with a recording host)", () => {
       hardTimeoutMs: () => 1_000,
       emit: (event: ContainerEvent) => void calls.push(`event:${event.type}`),
       armBy: async (time) => void calls.push(`arm:${time > 0}`),
-      stop: async () => void calls.push("stop"),
-      destroy: async () => {
-        calls.push("destroy");
-        running = false;
-      },
-      relaunch: async () => void calls.push("relaunch"),
     };
     const supervisor = new Supervisor(host);
     const t0 = Date.now();
@@ -87,13 +81,14 @@ describe("hard timeout escalation (Supervisor with a recording host)", () => {
     const deadline = supervisor.dueAt()!;
     // Counted from the launch's own time, exactly.
     expect(deadline).toBe(t0 + 1_000);
-    await supervisor.onAlarm(deadline - 1); // not yet
+    expect(await supervisor.due(deadline - 1)).toBe("none"); // not yet
     expect(calls).toEqual(["arm:true"]);
-    await supervisor.onAlarm(deadline);
-    expect(calls).toEqual(["arm:true", "event:hardTimeout", "stop"]);
+    expect(await supervisor.due(deadline)).toBe("stop");
+    expect(calls).toEqual(["arm:true", "event:hardTimeout"]);
     expect(supervisor.dueAt()).toBe(deadline + 10_000);
-    await supervisor.onAlarm(deadline + 10_000);
-    expect(calls.at(-1)).toBe("destroy");
+    expect(await supervisor.due(deadline + 10_000)).toBe("kill");
+    running = false;
+    expect(await supervisor.due(deadline + 20_000)).toBe("none");
   });
 });
 

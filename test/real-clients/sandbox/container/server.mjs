@@ -418,6 +418,16 @@ function probePort({ port, mode, path, statusMin, statusMax }) {
  * Every route takes { method, pathname, query, body } (body: parsed JSON or
  * undefined) and returns { status, json } or { status, sse }.
  */
+/** The file a read request names: its path and bytes, or the failure to answer with. */
+function readRequested(body) {
+  const path = resolvePath(requireString(body, "path"), body.sessionId);
+  try {
+    return { path, data: readFileSync(path) };
+  } catch (error) {
+    return { path, failure: fsFailure(error, path, "read") };
+  }
+}
+
 const routes = {
   "GET /api/ping": () => ok({ message: "pong", uptime: Math.round((Date.now() - STARTED) / 1000) }),
   "GET /api/version": () => ok({ version: VERSION }),
@@ -530,13 +540,8 @@ const fileRoutes = {
     return ok({ path, exitCode: 0 });
   },
   "POST /api/read": ({ body }) => {
-    const path = resolvePath(requireString(body, "path"), body.sessionId);
-    let data;
-    try {
-      data = readFileSync(path);
-    } catch (error) {
-      return fsFailure(error, path, "read");
-    }
+    const { path, data, failure } = readRequested(body);
+    if (failure) return failure;
     const binary = looksBinary(data);
     const asBase64 = body.encoding === "base64" || (body.encoding === undefined && binary);
     return ok({
@@ -550,13 +555,8 @@ const fileRoutes = {
     });
   },
   "POST /api/read/stream": ({ body }) => {
-    const path = resolvePath(requireString(body, "path"), body.sessionId);
-    let data;
-    try {
-      data = readFileSync(path);
-    } catch (error) {
-      return fsFailure(error, path, "read");
-    }
+    const { path, data, failure } = readRequested(body);
+    if (failure) return failure;
     const binary = looksBinary(data);
     return sse((emit, end) => {
       emit({ type: "metadata", mimeType: mimeFor(path, binary), size: data.length, isBinary: binary, encoding: binary ? "base64" : "utf-8" });
