@@ -63,7 +63,9 @@ for (const variant of VARIANTS) {
         }),
       );
       rss.push(mib(rssBytes(pids)));
-      say(`${LABEL[variant]}: round ${round}/${ROUNDS}: ${REQUESTS} requests (${failed} failed), workerd RSS ${rss.at(-1).toFixed(0)} MiB`);
+      say(
+        `${LABEL[variant]}: round ${round}/${ROUNDS}: ${REQUESTS} requests (${failed} failed), workerd RSS ${rss.at(-1).toFixed(0)} MiB`,
+      );
       if (failed > 0) throw new Error(`${failed} requests failed`);
     }
     results[variant] = rss;
@@ -72,7 +74,12 @@ for (const variant of VARIANTS) {
   }
 }
 
-const header = ["Variant", "warm", ...Array.from({ length: ROUNDS }, (_, i) => `after ${((i + 1) * REQUESTS) / 1000}k`), "last round"];
+const header = [
+  "Variant",
+  "warm",
+  ...Array.from({ length: ROUNDS }, (_, i) => `after ${((i + 1) * REQUESTS) / 1000}k`),
+  "last round",
+];
 const rows = VARIANTS.map((v) => {
   const rss = results[v];
   return [LABEL[v], ...rss.map((x) => x.toFixed(0)), `${(rss.at(-1) - rss.at(-2)).toFixed(0)}`];
@@ -86,13 +93,16 @@ const md = [
   `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
   ...rows.map((r) => `| ${r.join(" | ")} |`),
   "",
-  "Read across a row: local workerd's RSS climbs for the first rounds whatever runs in it (see \"direct\") and then levels off; a library that leaked would keep climbing where direct has stopped.",
+  'Read across a row: local workerd\'s RSS climbs for the first rounds whatever runs in it (see "direct") and then levels off; a library that leaked would keep climbing where direct has stopped.',
   "",
 ].join("\n");
 // A run writes into the untracked coverage/; the committed figures change when asked for.
 const out = process.argv.includes("--update-results") ? "bench/results" : "coverage/bench";
 mkdirSync(join(ROOT, out), { recursive: true });
 writeFileSync(join(ROOT, out, "memory.md"), md);
-writeFileSync(join(ROOT, out, "memory.json"), `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, requests: REQUESTS, rssMiB: results }, null, 2)}\n`);
+writeFileSync(
+  join(ROOT, out, "memory.json"),
+  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, requests: REQUESTS, rssMiB: results }, null, 2)}\n`,
+);
 say(`written ${out}/memory.md and memory.json`);
 console.log(md);

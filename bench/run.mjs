@@ -101,7 +101,13 @@ function request(path, { method = "GET", body, readBody = true, timeoutMs = 60_0
       });
       res.on("end", () => {
         ttfb ??= performance.now() - t0;
-        resolve({ status: res.statusCode, ttfb, total: performance.now() - t0, bytes, body: readBody ? Buffer.concat(chunks).toString("utf8") : undefined });
+        resolve({
+          status: res.statusCode,
+          ttfb,
+          total: performance.now() - t0,
+          bytes,
+          body: readBody ? Buffer.concat(chunks).toString("utf8") : undefined,
+        });
       });
       res.on("error", reject);
     });
@@ -116,7 +122,8 @@ async function getOk(path, opts) {
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${res.body?.slice(0, 200) ?? ""}`);
   return res;
 }
-const control = async (variant, instance, op) => JSON.parse((await getOk(`/${variant}/${instance}/__bench/${op}`)).body);
+const control = async (variant, instance, op) =>
+  JSON.parse((await getOk(`/${variant}/${instance}/__bench/${op}`)).body);
 
 // ---------------------------------------------------------------- measurements
 async function warmThroughput(variant) {
@@ -221,24 +228,30 @@ async function coldStart(variant, delay, tag) {
   const instance = `cold-${tag}-${delay}-${randomUUID().slice(0, 8)}`;
   await control(variant, instance, `setup?delay=${delay}`); // the Durable Object exists; no container yet
   const res = await request(`/${variant}/${instance}/`, { timeoutMs: 60_000 });
-  if (res.status !== 200) throw new Error(`${variant} cold start (${delay} ms): HTTP ${res.status} ${res.body?.slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`${variant} cold start (${delay} ms): HTTP ${res.status} ${res.body?.slice(0, 200)}`);
   await control(variant, instance, "destroy");
   return res.ttfb;
 }
 
 /** Docker Engine API over its socket (what workerd uses too: no CLI start-up in the measurement). */
 function dockerApi(method, path, body) {
-  const socketPath = process.env.DOCKER_HOST?.startsWith("unix://") ? process.env.DOCKER_HOST.slice(7) : "/var/run/docker.sock";
+  const socketPath = process.env.DOCKER_HOST?.startsWith("unix://")
+    ? process.env.DOCKER_HOST.slice(7)
+    : "/var/run/docker.sock";
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path, method, headers: body ? { "content-type": "application/json" } : {} }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (res.statusCode >= 300) reject(new Error(`docker ${method} ${path}: ${res.statusCode} ${text}`));
-        else resolve(text ? JSON.parse(text) : {});
-      });
-    });
+    const req = http.request(
+      { socketPath, path, method, headers: body ? { "content-type": "application/json" } : {} },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode >= 300) reject(new Error(`docker ${method} ${path}: ${res.statusCode} ${text}`));
+          else resolve(text ? JSON.parse(text) : {});
+        });
+      },
+    );
     req.on("error", reject);
     req.end(body ? JSON.stringify(body) : undefined);
   });
@@ -347,10 +360,20 @@ function versions() {
     "@cloudflare/containers": safe(() => read("node_modules/cloudflare-containers-original/package.json")),
     wrangler: safe(() => read("node_modules/wrangler/package.json")),
     // The copies wrangler itself resolves (the tree may hold other versions too).
-    workerd: safe(() => JSON.parse(readFileSync(createRequire(wranglerRequire.resolve("miniflare/package.json")).resolve("workerd/package.json"), "utf8")).version),
+    workerd: safe(
+      () =>
+        JSON.parse(
+          readFileSync(
+            createRequire(wranglerRequire.resolve("miniflare/package.json")).resolve("workerd/package.json"),
+            "utf8",
+          ),
+        ).version,
+    ),
     miniflare: safe(() => JSON.parse(readFileSync(wranglerRequire.resolve("miniflare/package.json"), "utf8")).version),
     node: process.version,
-    docker: safe(() => execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" }).trim()),
+    docker: safe(() =>
+      execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" }).trim(),
+    ),
   };
 }
 
@@ -381,12 +404,34 @@ function renderMarkdown(report) {
       `Bench wall time ${fmt(report.wallSeconds, 0)} s. Produced by \`npm run bench\` (bench/run.mjs).`,
   );
   lines.push("");
-  lines.push("“ours/direct” and “ours/orig.” are plain ratios of the figures; the last column says which way is better.");
+  lines.push(
+    "“ours/direct” and “ours/orig.” are plain ratios of the figures; the last column says which way is better.",
+  );
   lines.push("");
-  row(["#", "metric", "workerd-containers", "original 0.3.7", "direct", "ours/direct", "ours/orig.", "orig./direct", "better"]);
+  row([
+    "#",
+    "metric",
+    "workerd-containers",
+    "original 0.3.7",
+    "direct",
+    "ours/direct",
+    "ours/orig.",
+    "orig./direct",
+    "better",
+  ]);
   row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---"]);
   for (const m of S) {
-    row([m.row, m.metric, fmt(m.ours, m.digits), fmt(m.original, m.digits), fmt(m.direct, m.digits), fmtRatio(m.ours, m.direct), fmtRatio(m.ours, m.original), fmtRatio(m.original, m.direct), m.better]);
+    row([
+      m.row,
+      m.metric,
+      fmt(m.ours, m.digits),
+      fmt(m.original, m.digits),
+      fmt(m.direct, m.digits),
+      fmtRatio(m.ours, m.direct),
+      fmtRatio(m.ours, m.original),
+      fmtRatio(m.original, m.direct),
+      m.better,
+    ]);
   }
   lines.push("");
   lines.push("## How each row is measured");
@@ -397,7 +442,12 @@ function renderMarkdown(report) {
   lines.push("");
   for (const v of ["ours", "original"]) {
     const files = report.bundles[v].byFile.filter((f) => f.bytes > 0);
-    lines.push(`- ${LABEL[v]}: ${files.slice(0, 12).map((f) => `${f.file.replace(/^.*\/src\//, "src/")} ${f.bytes}`).join(", ")}${files.length > 12 ? ", …" : ""}`);
+    lines.push(
+      `- ${LABEL[v]}: ${files
+        .slice(0, 12)
+        .map((f) => `${f.file.replace(/^.*\/src\//, "src/")} ${f.bytes}`)
+        .join(", ")}${files.length > 12 ? ", …" : ""}`,
+    );
   }
   lines.push("");
   lines.push("## Raw per-round figures");
@@ -412,11 +462,15 @@ function renderMarkdown(report) {
 async function main() {
   say(`${ROUNDS} round(s); alarm window ${ALARM_SECONDS} s${QUICK ? "; QUICK mode (small counts)" : ""}`);
   say("1/7 Docker (scripts/setup-docker.sh) and images");
-  if (spawnSync("bash", [join(ROOT, "scripts/setup-docker.sh")], { stdio: ["ignore", "ignore", "inherit"] }).status !== 0) {
+  if (
+    spawnSync("bash", [join(ROOT, "scripts/setup-docker.sh")], { stdio: ["ignore", "ignore", "inherit"] }).status !== 0
+  ) {
     throw new Error("Docker is not available (scripts/setup-docker.sh failed)");
   }
   buildFixtureImages((line) => say(`  ${line}`));
-  execFileSync("docker", ["build", "-q", "-t", APP_IMAGE, join(ROOT, "fixtures/app")], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("docker", ["build", "-q", "-t", APP_IMAGE, join(ROOT, "fixtures/app")], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 
   say("2/7 bundle sizes (esbuild --minify --format=esm, gzip -9)");
   const bundles = await bundleSizes();
@@ -425,7 +479,9 @@ async function main() {
   const runName = `wc-bench-${randomUUID().slice(0, 6)}`;
   const state = join(os.tmpdir(), runName);
   PORT = await freePort();
-  say(`3/7 wrangler dev bench/wrangler.jsonc on 127.0.0.1:${PORT} (builds the image; log: coverage/bench-wrangler.log)`);
+  say(
+    `3/7 wrangler dev bench/wrangler.jsonc on 127.0.0.1:${PORT} (builds the image; log: coverage/bench-wrangler.log)`,
+  );
   const server = await startWranglerDev({
     // BENCH_CONFIG: another wrangler config for the same Worker (e.g. `ours` aliased to a patched copy of src/).
     config: process.env.BENCH_CONFIG ?? join(ROOT, "bench/wrangler.jsonc"),
@@ -458,15 +514,21 @@ async function main() {
       await sleep(2_000); // let Docker finish removing the previous round's cold-start containers
       for (const v of order) {
         round.warm[v] = await warmThroughput(v);
-        say(`  warm GET ${v}: ${fmt(round.warm[v].rps, 0)} req/s, p50 ${fmt(round.warm[v].p50, 2)} ms, p99 ${fmt(round.warm[v].p99, 2)} ms`);
+        say(
+          `  warm GET ${v}: ${fmt(round.warm[v].rps, 0)} req/s, p50 ${fmt(round.warm[v].p50, 2)} ms, p99 ${fmt(round.warm[v].p99, 2)} ms`,
+        );
       }
       for (const v of order) {
         round.upload[v] = await bigUpload(v, pids);
-        say(`  ${CFG.bigBytes / 1e6} MB in  ${v}: ${fmt(round.upload[v].mbps)} MB/s, workerd RSS +${fmt(round.upload[v].rssGrowth / 2 ** 20)} MiB`);
+        say(
+          `  ${CFG.bigBytes / 1e6} MB in  ${v}: ${fmt(round.upload[v].mbps)} MB/s, workerd RSS +${fmt(round.upload[v].rssGrowth / 2 ** 20)} MiB`,
+        );
       }
       for (const v of order) {
         round.download[v] = await bigDownload(v, pids);
-        say(`  ${CFG.bigBytes / 1e6} MB out ${v}: ${fmt(round.download[v].mbps)} MB/s, workerd RSS +${fmt(round.download[v].rssGrowth / 2 ** 20)} MiB`);
+        say(
+          `  ${CFG.bigBytes / 1e6} MB out ${v}: ${fmt(round.download[v].mbps)} MB/s, workerd RSS +${fmt(round.download[v].rssGrowth / 2 ** 20)} MiB`,
+        );
       }
       for (const spec of CFG.ws) {
         const key = `${spec.size}`;
@@ -509,7 +571,9 @@ async function main() {
       await Promise.all(VARIANTS.map((v) => getOk(`/${v}/steady/`).then(() => steadyRequests++)));
       if (Date.now() - lastReport >= 30_000) {
         lastReport = Date.now();
-        say(`  ${((lastReport - windowStart) / 1000).toFixed(0)}/${ALARM_SECONDS} s, ${steadyRequests} steady requests so far`);
+        say(
+          `  ${((lastReport - windowStart) / 1000).toFixed(0)}/${ALARM_SECONDS} s, ${steadyRequests} steady requests so far`,
+        );
       }
       await sleep(Math.max(0, 1000 / CFG.alarmSteadyRps - (Date.now() - tick)));
     }
@@ -518,7 +582,13 @@ async function main() {
     for (const v of VARIANTS) {
       for (const instance of ["steady", "idle"]) {
         const c = await control(v, instance, "counters");
-        alarms[instance][v] = { alarmsPerMin: c.alarms / minutes, setAlarmPerMin: c.setAlarm / minutes, alarms: c.alarms, setAlarm: c.setAlarm, wrapped: c.wrapped };
+        alarms[instance][v] = {
+          alarmsPerMin: c.alarms / minutes,
+          setAlarmPerMin: c.setAlarm / minutes,
+          alarms: c.alarms,
+          setAlarm: c.setAlarm,
+          wrapped: c.wrapped,
+        };
       }
       say(
         `  ${v}: steady ${alarms.steady[v].alarms} alarm(s), ${alarms.steady[v].setAlarm} setAlarm; ` +
@@ -536,34 +606,146 @@ async function main() {
   const per = (pick) => Object.fromEntries(VARIANTS.map((v) => [v, median(rounds.map((round) => pick(round, v)))]));
   const MB = 2 ** 20;
   const summary = [];
-  const add = (rowNo, metric, values, better, digits = 1) => summary.push({ row: rowNo, metric, ...values, better, digits });
-  add(1, `warm GET throughput, req/s (${CFG.warmConcurrency} concurrent, ${CFG.warmRequests} requests)`, per((r, v) => r.warm[v].rps), "higher", 0);
-  add(1, "warm GET latency p50, ms", per((r, v) => r.warm[v].p50), "lower", 2);
-  add(1, "warm GET latency p99, ms", per((r, v) => r.warm[v].p99), "lower", 2);
-  add(1, "added p50 latency over direct, ms", per((r, v) => r.warm[v].p50 - r.warm.direct.p50), "lower", 2);
-  add(1, "added p99 latency over direct, ms", per((r, v) => r.warm[v].p99 - r.warm.direct.p99), "lower", 2);
-  add(2, `${CFG.bigBytes / 1e6} MB request body in, MB/s`, per((r, v) => r.upload[v].mbps), "higher");
-  add(2, `${CFG.bigBytes / 1e6} MB response body out, MB/s`, per((r, v) => r.download[v].mbps), "higher");
-  add(2, "workerd RSS growth during upload, MiB (max over rounds)", Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.upload[v].rssGrowth)) / MB])), "lower");
-  add(2, "workerd RSS growth during download, MiB (max over rounds)", Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.download[v].rssGrowth)) / MB])), "lower");
-  add(2, "workerd peak RSS, MiB (max over rounds)", Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.flatMap((r) => [r.upload[v].rssPeak, r.download[v].rssPeak])) / MB])), "lower");
+  const add = (rowNo, metric, values, better, digits = 1) =>
+    summary.push({ row: rowNo, metric, ...values, better, digits });
+  add(
+    1,
+    `warm GET throughput, req/s (${CFG.warmConcurrency} concurrent, ${CFG.warmRequests} requests)`,
+    per((r, v) => r.warm[v].rps),
+    "higher",
+    0,
+  );
+  add(
+    1,
+    "warm GET latency p50, ms",
+    per((r, v) => r.warm[v].p50),
+    "lower",
+    2,
+  );
+  add(
+    1,
+    "warm GET latency p99, ms",
+    per((r, v) => r.warm[v].p99),
+    "lower",
+    2,
+  );
+  add(
+    1,
+    "added p50 latency over direct, ms",
+    per((r, v) => r.warm[v].p50 - r.warm.direct.p50),
+    "lower",
+    2,
+  );
+  add(
+    1,
+    "added p99 latency over direct, ms",
+    per((r, v) => r.warm[v].p99 - r.warm.direct.p99),
+    "lower",
+    2,
+  );
+  add(
+    2,
+    `${CFG.bigBytes / 1e6} MB request body in, MB/s`,
+    per((r, v) => r.upload[v].mbps),
+    "higher",
+  );
+  add(
+    2,
+    `${CFG.bigBytes / 1e6} MB response body out, MB/s`,
+    per((r, v) => r.download[v].mbps),
+    "higher",
+  );
+  add(
+    2,
+    "workerd RSS growth during upload, MiB (max over rounds)",
+    Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.upload[v].rssGrowth)) / MB])),
+    "lower",
+  );
+  add(
+    2,
+    "workerd RSS growth during download, MiB (max over rounds)",
+    Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.download[v].rssGrowth)) / MB])),
+    "lower",
+  );
+  add(
+    2,
+    "workerd peak RSS, MiB (max over rounds)",
+    Object.fromEntries(
+      VARIANTS.map((v) => [v, Math.max(...rounds.flatMap((r) => [r.upload[v].rssPeak, r.download[v].rssPeak])) / MB]),
+    ),
+    "lower",
+  );
   const own = {};
   for (const delay of CFG.coldDelays) {
     own[delay] = median(rounds.flatMap((r) => r.own[delay]));
     const cold = Object.fromEntries(VARIANTS.map((v) => [v, median(rounds.flatMap((r) => r.cold[delay][v]))]));
     add(3, `cold start, listens after ${delay} ms: first request → first byte, ms`, cold, "lower", 0);
-    add(3, `  … minus the container's own time (${fmt(own[delay], 0)} ms), ms`, Object.fromEntries(VARIANTS.map((v) => [v, cold[v] - own[delay]])), "lower", 0);
-    add(3, `  … minus direct (same run), ms`, Object.fromEntries(VARIANTS.map((v) => [v, cold[v] - cold.direct])), "lower", 0);
+    add(
+      3,
+      `  … minus the container's own time (${fmt(own[delay], 0)} ms), ms`,
+      Object.fromEntries(VARIANTS.map((v) => [v, cold[v] - own[delay]])),
+      "lower",
+      0,
+    );
+    add(
+      3,
+      `  … minus direct (same run), ms`,
+      Object.fromEntries(VARIANTS.map((v) => [v, cold[v] - cold.direct])),
+      "lower",
+      0,
+    );
   }
   for (const spec of CFG.ws) {
-    add(4, `WebSocket echo, ${spec.size / 1024} KB messages, msg/s (${spec.window} in flight)`, per((r, v) => r.ws[`${spec.size}`][v].msgsPerSec), "higher", 0);
+    add(
+      4,
+      `WebSocket echo, ${spec.size / 1024} KB messages, msg/s (${spec.window} in flight)`,
+      per((r, v) => r.ws[`${spec.size}`][v].msgsPerSec),
+      "higher",
+      0,
+    );
   }
-  add(5, "alarms fired per minute, steady traffic", Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].alarmsPerMin])), "lower", 2);
-  add(5, "alarms fired per minute, idle", Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].alarmsPerMin])), "lower", 2);
-  add(5, "storage.setAlarm calls per minute, steady traffic", Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].setAlarmPerMin])), "lower", 2);
-  add(5, "storage.setAlarm calls per minute, idle", Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].setAlarmPerMin])), "lower", 2);
-  add(6, "bundle of a minimal Worker, minified, bytes", Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].minified])), "lower", 0);
-  add(6, "bundle of a minimal Worker, minified + gzip, bytes", Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].gzip])), "lower", 0);
+  add(
+    5,
+    "alarms fired per minute, steady traffic",
+    Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].alarmsPerMin])),
+    "lower",
+    2,
+  );
+  add(
+    5,
+    "alarms fired per minute, idle",
+    Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].alarmsPerMin])),
+    "lower",
+    2,
+  );
+  add(
+    5,
+    "storage.setAlarm calls per minute, steady traffic",
+    Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].setAlarmPerMin])),
+    "lower",
+    2,
+  );
+  add(
+    5,
+    "storage.setAlarm calls per minute, idle",
+    Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].setAlarmPerMin])),
+    "lower",
+    2,
+  );
+  add(
+    6,
+    "bundle of a minimal Worker, minified, bytes",
+    Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].minified])),
+    "lower",
+    0,
+  );
+  add(
+    6,
+    "bundle of a minimal Worker, minified + gzip, bytes",
+    Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].gzip])),
+    "lower",
+    0,
+  );
 
   const notes = [
     `Row 1: ${CFG.warmRequests} GET / (a ~100-byte JSON answer) per variant and round, ${CFG.warmConcurrency} in flight, keep-alive client on loopback; latency is request start to end of body. "Added" = the variant's percentile minus direct's in the same round (median over rounds); direct is the floor (Worker → Durable Object → container port).`,
@@ -603,7 +785,8 @@ if (process.argv.includes("--render")) {
   const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
   writeFileSync(join(out, "latest.md"), renderMarkdown(report));
   console.log(`[bench] rendered ${join(out, "latest.md")} from latest.json`);
-} else main().catch((error) => {
-  console.error(`[bench] failed: ${error?.stack ?? error}`);
-  process.exitCode = 1;
-});
+} else
+  main().catch((error) => {
+    console.error(`[bench] failed: ${error?.stack ?? error}`);
+    process.exitCode = 1;
+  });

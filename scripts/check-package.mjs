@@ -32,7 +32,13 @@ function exportedNames(dts) {
   const block = [...dts.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)].map((m) => m[1]).join(",");
   return block
     .split(",")
-    .map((name) => name.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop())
+    .map((name) =>
+      name
+        .trim()
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)
+        .pop(),
+    )
     .filter(Boolean)
     .sort();
 }

@@ -2,7 +2,13 @@
 // "total: N passed, N failed[, N skipped]", read from the vitest JSON reports.
 import { existsSync, readFileSync } from "node:fs";
 
-const reports = ["coverage/unit-results.json", "coverage/integration-results.json", "coverage/real-clients-ours-results.json", "coverage/faults-results.json", "coverage/examples-results.json"].filter((file) => existsSync(file));
+const reports = [
+  "coverage/unit-results.json",
+  "coverage/integration-results.json",
+  "coverage/real-clients-ours-results.json",
+  "coverage/faults-results.json",
+  "coverage/examples-results.json",
+].filter((file) => existsSync(file));
 let passed = 0;
 let failed = 0;
 let skipped = 0;

@@ -19,7 +19,12 @@ const EXAMPLES = {
   "env-and-secrets": { path: "/tenant/acme/config", tryPath: "/tenant/<name>/config" },
   "status-hooks": { path: "/", tryPath: "/state, /events" },
   // Fires the cron trigger, then shows the run the schedule() callback recorded.
-  "cron-jobs": { path: "/__scheduled?cron=0+3+*+*+*", args: ["--test-scheduled"], followUp: "/runs", tryPath: "/runs, /state" },
+  "cron-jobs": {
+    path: "/__scheduled?cron=0+3+*+*+*",
+    args: ["--test-scheduled"],
+    followUp: "/runs",
+    tryPath: "/runs, /state",
+  },
   // Opens a WebSocket, sends one message and prints what came back.
   websocket: { path: "/ws", socket: true, tryPath: "/ (a page that opens a WebSocket)" },
   outbound: { path: "/forecast?city=Paris" },
@@ -120,7 +125,9 @@ function talk(url) {
 }
 
 const url = `${server.baseUrl}${example.path}`.replace(/^http/, example.socket ? "ws" : "http");
-say(`4/4 first request: ${example.socket ? "WebSocket to" : "GET"} ${url} (starts the container, then waits for its port)`);
+say(
+  `4/4 first request: ${example.socket ? "WebSocket to" : "GET"} ${url} (starts the container, then waits for its port)`,
+);
 const sent = Date.now();
 let reply;
 try {

@@ -65,7 +65,10 @@ process.exit(unitCode || realCode);
 /** The table of figures from the real scenarios' lines and the fake-runtime report. */
 function resultsTable() {
   const rows = existsSync(FIGURES)
-    ? readFileSync(FIGURES, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line))
+    ? readFileSync(FIGURES, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
     : [];
   for (const [file, tests] of unitFiles()) {
     const failed = tests.filter((t) => t.status !== "passed").length;
@@ -87,8 +90,10 @@ function resultsTable() {
     "",
     "| Scenario | Case | Runtime | Sent | Lost | Failed on purpose | Containers started | Leaks | Measured |",
     "|---|---|---|---:|---:|---:|---:|---:|---|",
-    ...rows.map((r) =>
-      `| ${cell(r.scenario)} | ${cell(r.detail)} | ${cell(r.runtime)} | ${r.sent} | ${r.lost} | ${r.failedOnPurpose ?? 0} | ${r.started} | ${r.leaks} | ${cell((r.measured ?? []).join("; "))} |`),
+    ...rows.map(
+      (r) =>
+        `| ${cell(r.scenario)} | ${cell(r.detail)} | ${cell(r.runtime)} | ${r.sent} | ${r.lost} | ${r.failedOnPurpose ?? 0} | ${r.started} | ${r.leaks} | ${cell((r.measured ?? []).join("; "))} |`,
+    ),
     "",
     `Totals: ${rows.reduce((n, r) => n + r.sent, 0)} sent, ${rows.reduce((n, r) => n + r.lost, 0)} lost, ${rows.reduce((n, r) => n + r.leaks, 0)} leaks.`,
   ].join("\n");
@@ -100,7 +105,9 @@ function resultsTable() {
 function writeResults(resultsFile, table) {
   const START = "<!-- figures:start -->";
   const END = "<!-- figures:end -->";
-  const existing = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : `# Faults suite results\n\n${START}\n${END}\n`;
+  const existing = existsSync(resultsFile)
+    ? readFileSync(resultsFile, "utf8")
+    : `# Faults suite results\n\n${START}\n${END}\n`;
   const before = existing.includes(START) ? existing.slice(0, existing.indexOf(START)) : `${existing}\n`;
   const after = existing.includes(END) ? existing.slice(existing.indexOf(END) + END.length) : "\n";
   writeFileSync(resultsFile, `${before}${START}\n${table}\n${END}${after}`);

@@ -58,7 +58,12 @@ function resultsTable() {
         // The test's own title: the describe line names the library, which differs by column.
         const name = test.title;
         const row = outcomes.get(name) ?? {};
-        row[which] = test.status === "passed" ? `passed (${(test.duration / 1000).toFixed(1)} s)` : test.status === "failed" ? "FAILED" : test.status;
+        row[which] =
+          test.status === "passed"
+            ? `passed (${(test.duration / 1000).toFixed(1)} s)`
+            : test.status === "failed"
+              ? "FAILED"
+              : test.status;
         outcomes.set(name, row);
       }
     }
@@ -66,8 +71,8 @@ function resultsTable() {
   if (outcomes.size === 0) return undefined;
   const cell = (value) => String(value ?? "not run").replaceAll("|", "\\|");
   return [
-    "| @cloudflare/sandbox 0.12.7 | " + columns.map((c) => c.title).join(" | ") + " |",
-    "|---|" + columns.map(() => "---").join("|") + "|",
+    `| @cloudflare/sandbox 0.12.7 | ${columns.map((c) => c.title).join(" | ")} |`,
+    `|---|${columns.map(() => "---").join("|")}|`,
     ...[...outcomes].map(([name, row]) => `| ${cell(name)} | ${columns.map((c) => cell(row[c.which])).join(" | ")} |`),
   ].join("\n");
 }

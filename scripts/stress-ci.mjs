@@ -45,9 +45,13 @@ function startHog() {
   const cores = availableParallelism();
   const hogs = [];
   for (let i = 0; i < cores; i++) {
-    const child = spawn(process.execPath, ["-e", `const end = Date.now() + ${HOG_LIMIT_MS}; while (Date.now() < end) {}`], {
-      stdio: "ignore",
-    });
+    const child = spawn(
+      process.execPath,
+      ["-e", `const end = Date.now() + ${HOG_LIMIT_MS}; while (Date.now() < end) {}`],
+      {
+        stdio: "ignore",
+      },
+    );
     hogs.push(child);
   }
   log(`CPU hog: ${cores} busy-loop processes (PIDs ${hogs.map((h) => h.pid).join(", ")})`);
@@ -77,6 +81,7 @@ function npmTest(n, loaded) {
       out.write(chunk);
       // Each suite's closing line ("unit: 612 passed, 0 failed (…)"), as it comes.
       for (const line of chunk.toString().split("\n")) {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes vitest prints
         const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
         if (/^[a-z-]+: \d+ passed, \d+ failed/.test(plain)) {
           summaries.push(plain);
@@ -94,14 +99,19 @@ function npmTest(n, loaded) {
       stopHog();
       out.end();
       const seconds = Math.round((Date.now() - started) / 1000);
-      const total = spawnSync(process.execPath, ["scripts/ci-summary.mjs"], { cwd: clone, encoding: "utf8" }).stdout.trim();
+      const total = spawnSync(process.execPath, ["scripts/ci-summary.mjs"], {
+        cwd: clone,
+        encoding: "utf8",
+      }).stdout.trim();
       log(`run ${n}: exit ${code} after ${seconds} s; ${total}`);
       resolve({ n, loaded, code, seconds, total, summaries, file });
     });
   });
 }
 
-log(`fresh clone of ${here} (HEAD ${spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim()}) in ${clone}`);
+log(
+  `fresh clone of ${here} (HEAD ${spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim()}) in ${clone}`,
+);
 step("git clone", "git", ["clone", "--quiet", here, clone]);
 step("npm ci", "npm", ["ci", "--no-audit", "--no-fund"], clone);
 
@@ -117,7 +127,9 @@ const table = [
   ``,
   `| run | load | exit | time | result |`,
   `|---|---|---|---|---|`,
-  ...results.map((r) => `| ${r.n} | ${r.loaded ? "every core busy" : "none"} | ${r.code} | ${r.seconds} s | ${r.total} |`),
+  ...results.map(
+    (r) => `| ${r.n} | ${r.loaded ? "every core busy" : "none"} | ${r.code} | ${r.seconds} s | ${r.total} |`,
+  ),
   ``,
   ...results.flatMap((r) => [`run ${r.n}:`, ...r.summaries.map((s) => `- ${s}`), ``]),
 ].join("\n");

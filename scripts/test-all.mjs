@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 
 const STEPS = [
   ["typecheck", "npm", ["run", "typecheck"]],
+  ["lint and format", "npm", ["run", "lint"]],
   ["build", "npm", ["run", "build"]],
   ["unit", "npm", ["run", "test:unit"]],
   ["testing kit", "npm", ["run", "test:testing-kit"]],

@@ -113,6 +113,8 @@ export async function runAlarmCycle(host: AlarmCycleHost): Promise<void> {
     }
   }
   const idleDeadline = host.isRunning() ? activity.deadline : undefined;
-  await clock.reset(nextAlarmTime({ idleDeadline, nextSchedule: host.nextScheduleMs(), supervisor: host.supervisorDueAt() }));
+  await clock.reset(
+    nextAlarmTime({ idleDeadline, nextSchedule: host.nextScheduleMs(), supervisor: host.supervisorDueAt() }),
+  );
   if (idleDeadline !== undefined) await host.persistDeadline(idleDeadline);
 }

@@ -108,9 +108,21 @@ export class ConfigCache {
 
 function keyOf(f: ConfigFields): unknown[] {
   return [
-    f.sleepAfter, f.hardTimeout, f.defaultPort, f.requiredPorts, f.requiredPorts?.join(","), f.pingEndpoint,
-    f.readyOn, f.readyOn?.port, f.readyOn?.path, f.readyOn?.status, String(f.readyOn?.status),
-    f.envVars, f.entrypoint, f.enableInternet, f.labels,
+    f.sleepAfter,
+    f.hardTimeout,
+    f.defaultPort,
+    f.requiredPorts,
+    f.requiredPorts?.join(","),
+    f.pingEndpoint,
+    f.readyOn,
+    f.readyOn?.port,
+    f.readyOn?.path,
+    f.readyOn?.status,
+    String(f.readyOn?.status),
+    f.envVars,
+    f.entrypoint,
+    f.enableInternet,
+    f.labels,
   ];
 }
 
@@ -133,7 +145,9 @@ function assertReadyOn(readyOn: ReadyOn): void {
           ? `status ${JSON.stringify(readyOn.status)} is not an HTTP status or a list of them`
           : undefined;
   if (problem) {
-    throw new TypeError(`Invalid readyOn: ${problem}. Expected { port?: number, path?: "/…", status?: number | number[] }.`);
+    throw new TypeError(
+      `Invalid readyOn: ${problem}. Expected { port?: number, path?: "/…", status?: number | number[] }.`,
+    );
   }
   if (readyOn.port !== undefined) assertPort(readyOn.port, "readyOn.port");
 }

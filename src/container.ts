@@ -287,12 +287,22 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   containerFetch(request: Request, port?: number): Promise<Response>;
   containerFetch(url: string | URL, init?: ContainerFetchInit, port?: number): Promise<Response>;
   // Durable Object stubs keep only the last overload, so it accepts both forms.
-  containerFetch(input: Request | string | URL, initOrPort?: ContainerFetchInit | number, port?: number): Promise<Response>;
-  async containerFetch(input: Request | string | URL, initOrPort?: ContainerFetchInit | number, maybePort?: number): Promise<Response> {
+  containerFetch(
+    input: Request | string | URL,
+    initOrPort?: ContainerFetchInit | number,
+    port?: number,
+  ): Promise<Response>;
+  async containerFetch(
+    input: Request | string | URL,
+    initOrPort?: ContainerFetchInit | number,
+    maybePort?: number,
+  ): Promise<Response> {
     const { request, port: explicit } = toContainerRequest(input, initOrPort, maybePort);
     const port = explicit ?? this.defaultPort;
     if (port === undefined) {
-      throw new Error("No port specified for container fetch: set `defaultPort` on your Container subclass or pass a port.");
+      throw new Error(
+        "No port specified for container fetch: set `defaultPort` on your Container subclass or pass a port.",
+      );
     }
     const wake = !(typeof initOrPort === "object" && initOrPort !== null && initOrPort.wake === false);
     return this.#forward(request, port, wake);
@@ -386,7 +396,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   async waitForPort(options: WaitOptions): Promise<number> {
     assertPort(options.portToCheck, "portToCheck");
     const budget =
-      options.retries === undefined ? waitBudget({}).portDeadline : Date.now() + retriesBudget(options.retries, options.waitInterval);
+      options.retries === undefined
+        ? waitBudget({}).portDeadline
+        : Date.now() + retriesBudget(options.retries, options.waitInterval);
     const pollCap = options.waitInterval ?? DEFAULT_MAX_POLL_INTERVAL_MS;
     return this.#lifecycle.waitForPort(options.portToCheck, budget, Math.max(1, pollCap), options.signal);
   }
@@ -438,7 +450,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   renewActivityTimeout(): void {
     this.#activity.renew();
     if (this.#runtime.running) {
-      this.#armIdleTimer().catch((error: unknown) => console.error("workerd-containers: arming the idle alarm failed:", error));
+      this.#armIdleTimer().catch((error: unknown) =>
+        console.error("workerd-containers: arming the idle alarm failed:", error),
+      );
     }
   }
 
@@ -467,7 +481,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         const next = this.#schedules.nextAfter(Date.now() / 1000);
         return next === undefined ? undefined : next * 1000;
       },
-      emitActivityExpired: () => this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.sleepAfterMs() }),
+      emitActivityExpired: () =>
+        this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.sleepAfterMs() }),
       onActivityExpired: () => this.onActivityExpired(),
       supervise: () => this.#supervise(),
       supervisorDueAt: () => this.#supervisor.dueAt(),
@@ -523,7 +538,11 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   }
 
   /** Send outbound requests for `hostname` to the named handler, with `params`. */
-  setOutboundByHost<Params = unknown>(hostname: string, methodName: string, ...paramsArg: OutboundParamsArg<Params>): Promise<void> {
+  setOutboundByHost<Params = unknown>(
+    hostname: string,
+    methodName: string,
+    ...paramsArg: OutboundParamsArg<Params>
+  ): Promise<void> {
     return this.#outbound.setOutboundByHost(hostname, methodName, paramsArg[0]);
   }
 
@@ -657,7 +676,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   #emit(event: ContainerEvent): void {
     try {
       const result = this.onEvent(event);
-      if (result instanceof Promise) result.catch((error: unknown) => console.error("workerd-containers: onEvent threw:", error));
+      if (result instanceof Promise)
+        result.catch((error: unknown) => console.error("workerd-containers: onEvent threw:", error));
     } catch (error) {
       console.error("workerd-containers: onEvent threw:", error);
     }
@@ -685,5 +705,3 @@ function sqlOf(ctx: DurableObjectState): SqlStorage {
 
 // Named outbound handlers merge when assigned, as the original's static setter does.
 installNamedHandlerStatics(Container);
-
-

@@ -156,11 +156,10 @@ export function startFailureToHttpError(error: unknown): ContainerHttpError {
   }
   if (failure.kind === "rate-limited") {
     // The runtime's own words, as the original answers (dependents match them).
-    return new ContainerHttpError(
-      messageOf(error),
-      429,
-      { cause: error, retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_S },
-    );
+    return new ContainerHttpError(messageOf(error), 429, {
+      cause: error,
+      retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_S,
+    });
   }
   return new ContainerHttpError(`Failed to start container: ${messageOf(error)}`, 500, { cause: error });
 }

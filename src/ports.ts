@@ -3,7 +3,6 @@
  * Port validation and resolution of which ports to wait for.
  */
 
-
 /** Throw a clear error unless `port` is an integer in 1–65535. */
 export function assertPort(port: unknown, what = "port"): asserts port is number {
   if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65_535) {
@@ -27,8 +26,7 @@ export function resolvePortsToWait(
   // An explicit empty list names no port: fall back as if none was given.
   if (explicit !== undefined && !(Array.isArray(explicit) && explicit.length === 0)) {
     ports = Array.isArray(explicit) ? explicit : [explicit];
-  }
-  else if (requiredPorts && requiredPorts.length > 0) ports = requiredPorts;
+  } else if (requiredPorts && requiredPorts.length > 0) ports = requiredPorts;
   else if (defaultPort !== undefined) ports = [defaultPort];
   else ports = [fallback];
   for (const port of ports) assertPort(port);

@@ -10,7 +10,9 @@ import { describeValue } from "./errors";
 import type { Schedule } from "./types";
 
 /** When a schedule runs, as stored. */
-export type ScheduleTiming = { type: "scheduled"; time: number } | { type: "delayed"; time: number; delayInSeconds: number };
+export type ScheduleTiming =
+  | { type: "scheduled"; time: number }
+  | { type: "delayed"; time: number; delayInSeconds: number };
 
 // Do not change the column layout: existing Durable Objects hold this table.
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${SCHEDULES_TABLE} (
@@ -146,7 +148,9 @@ export function scheduleTiming(when: unknown, nowMs: number): ScheduleTiming {
     }
     return { type: "delayed", time, delayInSeconds: when };
   }
-  throw new TypeError(`schedule(): \`when\` must be a Date or a non-negative number of seconds; got ${describeValue(when)}.`);
+  throw new TypeError(
+    `schedule(): \`when\` must be a Date or a non-negative number of seconds; got ${describeValue(when)}.`,
+  );
 }
 
 /**
@@ -189,7 +193,9 @@ export function encodePayload(payload: unknown): string | null {
     });
   } catch (error) {
     if (error === refused) throw error;
-    throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, { cause: error });
+    throw new TypeError(`schedule(): payload must be JSON-serialisable (${(error as Error).message}).`, {
+      cause: error,
+    });
   }
   if (json === undefined) return null;
   const bytes = new TextEncoder().encode(json).byteLength;
@@ -223,7 +229,9 @@ export async function runDueSchedules(store: ScheduleStore, target: object, nowS
   for (const schedule of store.due(nowSeconds)) {
     const method = (target as Record<string, unknown>)[schedule.callback];
     if (typeof method !== "function") {
-      console.error(`workerd-containers: scheduled callback "${schedule.callback}" is not a method; schedule ${schedule.taskId} kept.`);
+      console.error(
+        `workerd-containers: scheduled callback "${schedule.callback}" is not a method; schedule ${schedule.taskId} kept.`,
+      );
       continue;
     }
     try {

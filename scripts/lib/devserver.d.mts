@@ -7,7 +7,13 @@ export function portIsFree(port: number): Promise<boolean>;
 export function wranglerEnv(extra?: Record<string, string>): Record<string, string | undefined>;
 export function removeContainers(runName: string, log?: (line: string) => void): void;
 export function stopWrangler(child: ChildProcess, log?: (line: string) => void): Promise<void>;
-export function waitUntilUp(baseUrl: string, child: ChildProcess, logFile: string, timeoutMs?: number, path?: string): Promise<void>;
+export function waitUntilUp(
+  baseUrl: string,
+  child: ChildProcess,
+  logFile: string,
+  timeoutMs?: number,
+  path?: string,
+): Promise<void>;
 export interface DevServer {
   child: ChildProcess;
   baseUrl: string;

@@ -111,7 +111,16 @@ export async function waitUntilUp(baseUrl, child, logFile, timeoutMs = 180_000, 
  * the run's containers. `cwd` (default: the config's directory) is where
  * wrangler keeps its local state (.wrangler/) unless args say otherwise.
  */
-export async function startWranglerDev({ config, runName, port, logFile, log = () => {}, args = [], env = {}, cwd = dirname(config) }) {
+export async function startWranglerDev({
+  config,
+  runName,
+  port,
+  logFile,
+  log = () => {},
+  args = [],
+  env = {},
+  cwd = dirname(config),
+}) {
   mkdirSync(dirname(logFile), { recursive: true });
   const output = createWriteStream(logFile);
   const child = spawn(
@@ -119,11 +128,16 @@ export async function startWranglerDev({ config, runName, port, logFile, log = (
     [
       join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
       "dev",
-      "--config", config,
-      "--name", runName,
-      "--ip", "127.0.0.1",
-      "--port", String(port),
-      "--inspector-port", String(await freePort()),
+      "--config",
+      config,
+      "--name",
+      runName,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(await freePort()),
       "--show-interactive-dev-session=false",
       ...args,
     ],
@@ -138,7 +152,9 @@ export async function startWranglerDev({ config, runName, port, logFile, log = (
   let markReady;
   const ready = new Promise((resolve, reject) => {
     markReady = resolve;
-    child.once("exit", (code, signal) => reject(new Error(`wrangler dev exited (${code ?? signal}) before it was ready; see ${logFile}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`wrangler dev exited (${code ?? signal}) before it was ready; see ${logFile}`)),
+    );
   });
   ready.catch(() => {}); // callers that never await it must not crash on the rejection
   child.stdout.on("data", (chunk) => {

@@ -6,21 +6,50 @@
 
 /** Runtime values of "workerd-containers" (the original's seven). */
 export const INDEX_VALUES = [
-  "Container", "ContainerProxy", "getContainer", "getRandom", "loadBalance", "outboundParams", "switchPort",
+  "Container",
+  "ContainerProxy",
+  "getContainer",
+  "getRandom",
+  "loadBalance",
+  "outboundParams",
+  "switchPort",
 ];
 
 /** Types of "workerd-containers". */
 export const INDEX_TYPES = [
-  "CancellationOptions", "ContainerEventHandler", "ContainerMessage", "ContainerOptions",
-  "ContainerStartConfigOptions", "Schedule", "Signal", "SignalInteger",
-  "StartAndWaitForPortsOptions", "State", "StopParams", "WaitOptions",
-  "OutboundHandler", "OutboundHandlerContext", "OutboundHandlerParams", "OutboundHandlerParamsOf", "OutboundHandlers",
+  "CancellationOptions",
+  "ContainerEventHandler",
+  "ContainerMessage",
+  "ContainerOptions",
+  "ContainerStartConfigOptions",
+  "Schedule",
+  "Signal",
+  "SignalInteger",
+  "StartAndWaitForPortsOptions",
+  "State",
+  "StopParams",
+  "WaitOptions",
+  "OutboundHandler",
+  "OutboundHandlerContext",
+  "OutboundHandlerParams",
+  "OutboundHandlerParamsOf",
+  "OutboundHandlers",
   // added beyond the original: events, readiness, restart policy, wake: false
-  "ContainerEvent", "ContainerEventType", "ContainerFetchInit", "ReadyOn", "RestartPolicy", "RestartStatus",
+  "ContainerEvent",
+  "ContainerEventType",
+  "ContainerFetchInit",
+  "ReadyOn",
+  "RestartPolicy",
+  "RestartStatus",
 ];
 
 /** Values and types of "workerd-containers/testing". */
 export const TESTING_EXPORTS = [
-  "FakeContainer", "FakeContainerOptions", "FakeRequestRecord", "PortHandler",
-  "fakeContainerFor", "installFakeContainer", "withFakeContainer",
+  "FakeContainer",
+  "FakeContainerOptions",
+  "FakeRequestRecord",
+  "PortHandler",
+  "fakeContainerFor",
+  "installFakeContainer",
+  "withFakeContainer",
 ];

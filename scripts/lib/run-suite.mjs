@@ -38,7 +38,9 @@ export function runSuiteCode({ label, project, report: reportFile, typecheck, en
   }
 
   for (const project of typecheck) {
-    const checked = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", project], { stdio: "inherit" });
+    const checked = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", project], {
+      stdio: "inherit",
+    });
     if (checked.status !== 0) {
       console.log(`${label}: 0 passed, 1 failed (${project} does not type-check)`);
       return 1;
@@ -49,7 +51,9 @@ export function runSuiteCode({ label, project, report: reportFile, typecheck, en
 
   const seconds = Math.round((Date.now() - started) / 1000);
   if (!existsSync(reportFile)) {
-    console.log(`${label}: 0 passed, 1 failed (the tests did not run to the end; exit ${run.status ?? run.signal}; ${seconds} s)`);
+    console.log(
+      `${label}: 0 passed, 1 failed (the tests did not run to the end; exit ${run.status ?? run.signal}; ${seconds} s)`,
+    );
     return 1;
   }
   const report = JSON.parse(readFileSync(reportFile, "utf8"));
@@ -57,8 +61,11 @@ export function runSuiteCode({ label, project, report: reportFile, typecheck, en
   // A file that could not run (import error, failed setup) has no failed tests: count it.
   const failed = report.numFailedTests || (report.numFailedTestSuites ?? 0);
   // Errors outside any test (vitest's "Unhandled Errors") make the run fail: say so.
-  const errors = failed === 0 && (report.success === false || run.status !== 0) ? ", plus errors outside the tests (see above)" : "";
-  console.log(`${label}: ${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${errors} (${seconds} s)`);
+  const errors =
+    failed === 0 && (report.success === false || run.status !== 0) ? ", plus errors outside the tests (see above)" : "";
+  console.log(
+    `${label}: ${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${errors} (${seconds} s)`,
+  );
   return failed === 0 && report.success !== false && run.status === 0 ? 0 : 1;
 }
 
@@ -76,8 +83,14 @@ export function runVitest(project, reportFile, args = [], env = {}) {
   return spawnSync(
     process.execPath,
     [
-      "node_modules/vitest/vitest.mjs", "run", "--project", project,
-      "--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`, ...args,
+      "node_modules/vitest/vitest.mjs",
+      "run",
+      "--project",
+      project,
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${reportFile}`,
+      ...args,
     ],
     { stdio: "inherit", env: { ...process.env, ...env } },
   );

@@ -131,7 +131,11 @@ export class Lifecycle {
       return;
     }
     const stored = await state.get();
-    if (!runtime.running && !this.#starting && (stored.status === "running" || stored.status === "healthy" || stored.status === "stopping")) {
+    if (
+      !runtime.running &&
+      !this.#starting &&
+      (stored.status === "running" || stored.status === "healthy" || stored.status === "stopping")
+    ) {
       // The process ended while no instance was watching it: close it out once.
       await state.set("stopped");
       await this.#callOnStop({ exitCode: UNKNOWN_EXIT_CODE_CLOSED_OUT, reason: "exit" });
@@ -174,7 +178,11 @@ export class Lifecycle {
             giveUp: (result) => {
               const gone = this.#exitedWhileWaiting(run, result, `port ${port} was ready`);
               // pollUntilReady throws what this returns; the runtime's errors need not be Errors.
-              return gone === undefined ? undefined : gone instanceof Error ? gone : new Error(messageOf(gone), { cause: gone });
+              return gone === undefined
+                ? undefined
+                : gone instanceof Error
+                  ? gone
+                  : new Error(messageOf(gone), { cause: gone });
             },
           });
         }),
@@ -223,7 +231,8 @@ export class Lifecycle {
       else await run?.done;
       return undefined;
     }
-    const run = (this.#run ??= this.#watch(undefined));
+    this.#run ??= this.#watch(undefined);
+    const run = this.#run;
     run.stopRequested = true;
     await this.#host.state.set("stopping");
     return run;
@@ -269,7 +278,12 @@ export class Lifecycle {
     }
     // The shared start ignores the first caller's signal: one caller giving
     // up must not cancel the start for the others. Each caller races its own.
-    this.#starting ??= this.#startInstance(startOptions, instancePort, { ...budget, signal: undefined }, launch).finally(() => {
+    this.#starting ??= this.#startInstance(
+      startOptions,
+      instancePort,
+      { ...budget, signal: undefined },
+      launch,
+    ).finally(() => {
       this.#starting = undefined;
     });
     return raceAbort(this.#starting, budget.signal);
@@ -282,10 +296,11 @@ export class Lifecycle {
     launch: { restart: boolean },
   ): Promise<Run> {
     const { runtime } = this.#host;
-    let run =
-      runtime.running
-        ? this.#run && !this.#run.ended ? this.#run : this.#watch(undefined)
-        : await this.#startProcess(startOptions, launch);
+    let run = runtime.running
+      ? this.#run && !this.#run.ended
+        ? this.#run
+        : this.#watch(undefined)
+      : await this.#startProcess(startOptions, launch);
     let retryDelayMs = budget.intervalMs;
     for (;;) {
       try {
@@ -310,7 +325,8 @@ export class Lifecycle {
           // No instance now may mean one later: each try is a fresh start, as
           // in the original, for as long as the instance budget lasts. The
           // gaps grow so the retries themselves are not rate limited.
-          const noInstance = run.startError !== undefined && classifyRuntimeError(run.startError).kind === "no-instance";
+          const noInstance =
+            run.startError !== undefined && classifyRuntimeError(run.startError).kind === "no-instance";
           if (noInstance && Date.now() + retryDelayMs < budget.instanceDeadline) {
             await sleep(retryDelayMs);
             retryDelayMs = Math.min(retryDelayMs * 2, NO_INSTANCE_RETRY_MAX_DELAY_MS);
@@ -333,7 +349,10 @@ export class Lifecycle {
   }
 
   /** Launch a new process and watch it (adopting one someone else started meanwhile). */
-  async #startProcess(startOptions: ContainerStartConfigOptions | undefined, launch: { restart: boolean }): Promise<Run> {
+  async #startProcess(
+    startOptions: ContainerStartConfigOptions | undefined,
+    launch: { restart: boolean },
+  ): Promise<Run> {
     const { runtime, state, activity } = this.#host;
     // A process that vanished unreported is closed out before the next one starts.
     if (this.#run && !this.#run.ended) await this.#closeOutVanished(this.#run);
@@ -412,7 +431,9 @@ export class Lifecycle {
     if (run.startError !== undefined) {
       const kind = classifyRuntimeError(run.startError).kind;
       if (kind === "no-instance" || kind === "rate-limited") return run.startError;
-      return new Error(`The runtime could not start the container: ${messageOf(run.startError)}`, { cause: run.startError });
+      return new Error(`The runtime could not start the container: ${messageOf(run.startError)}`, {
+        cause: run.startError,
+      });
     }
     return new Error(`The container exited before ${until}: ${messageOf(result.error)}`, { cause: result.error });
   }
@@ -448,7 +469,16 @@ export class Lifecycle {
   #watch(startedAt: number | undefined): Run {
     let markDone!: () => void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
-    const run: Run = { startedAt, stopRequested: false, started: false, healthy: false, failedStart: false, ended: false, done, markDone };
+    const run: Run = {
+      startedAt,
+      stopRequested: false,
+      started: false,
+      healthy: false,
+      failedStart: false,
+      ended: false,
+      done,
+      markDone,
+    };
     this.#run = run;
     const runtime = this.#host.runtime;
     void watchExit(() => runtime.monitor())
@@ -546,13 +576,17 @@ function lostConnection(error: unknown): boolean {
 export function signalNumber(signal: Signal | SignalInteger): number {
   if (typeof signal === "number") {
     if (!Number.isInteger(signal) || signal < 1 || signal > 64) {
-      throw new RangeError(`Invalid signal: ${signal}. Expected "SIGTERM", "SIGINT", "SIGKILL" or an integer from 1 to 64.`);
+      throw new RangeError(
+        `Invalid signal: ${signal}. Expected "SIGTERM", "SIGINT", "SIGKILL" or an integer from 1 to 64.`,
+      );
     }
     return signal;
   }
   const number = (SIGNAL_NUMBERS as Record<string, number>)[signal];
   if (number === undefined) {
-    throw new RangeError(`Invalid signal: ${JSON.stringify(signal)}. Expected "SIGTERM", "SIGINT", "SIGKILL" or an integer from 1 to 64.`);
+    throw new RangeError(
+      `Invalid signal: ${JSON.stringify(signal)}. Expected "SIGTERM", "SIGINT", "SIGKILL" or an integer from 1 to 64.`,
+    );
   }
   return number;
 }

@@ -12,11 +12,7 @@ import {
 } from "../constants";
 import { describeValue } from "../errors";
 import type { RuntimeStartOptions } from "../runtime";
-import type {
-  CancellationOptions,
-  ContainerStartConfigOptions,
-  StartAndWaitForPortsOptions,
-} from "../types";
+import type { CancellationOptions, ContainerStartConfigOptions, StartAndWaitForPortsOptions } from "../types";
 
 /** The instance fields a start reads. */
 export interface StartDefaults {
@@ -58,7 +54,9 @@ function assertStringRecord(value: unknown, what: "envVars" | "labels"): Record<
   }
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== "string") {
-      throw new TypeError(`Invalid ${what}: ${JSON.stringify(key)} is ${describeValue(entry)}. ${expected}; convert numbers and booleans with String().`);
+      throw new TypeError(
+        `Invalid ${what}: ${JSON.stringify(key)} is ${describeValue(entry)}. ${expected}; convert numbers and booleans with String().`,
+      );
     }
   }
   return value as Record<string, string>;

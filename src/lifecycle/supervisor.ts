@@ -45,33 +45,44 @@ export interface RestartStatus {
 }
 
 /** What the policy decides after an exit. */
-export type RestartDecision = { action: "none" } | { action: "restart"; attempt: number; delayMs: number } | { action: "give-up" };
+export type RestartDecision =
+  | { action: "none" }
+  | { action: "restart"; attempt: number; delayMs: number }
+  | { action: "give-up" };
 
 const ON_VALUES = new Set(["failure", "always", "never"]);
 
 /** Throw a clear error unless `policy` is a valid {@link RestartPolicy}. */
 export function assertRestartPolicy(policy: unknown): asserts policy is RestartPolicy {
   const fail = (what: string) => {
-    throw new TypeError(`Invalid restart policy: ${what}. Expected { on: "failure" | "always" | "never", maxRetries?: integer ≥ 0, backoff?: { initialMs?, maxMs?, factor? ≥ 1, jitter? in 0..1 } }.`);
+    throw new TypeError(
+      `Invalid restart policy: ${what}. Expected { on: "failure" | "always" | "never", maxRetries?: integer ≥ 0, backoff?: { initialMs?, maxMs?, factor? ≥ 1, jitter? in 0..1 } }.`,
+    );
   };
   if (typeof policy !== "object" || policy === null) return fail(describeValue(policy));
   const { on, maxRetries, backoff } = policy as RestartPolicy;
   if (!ON_VALUES.has(on)) fail(`on = ${describeValue(on)}`);
-  if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0)) fail(`maxRetries = ${describeValue(maxRetries)}`);
+  if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0))
+    fail(`maxRetries = ${describeValue(maxRetries)}`);
   if (backoff === undefined) return;
   if (typeof backoff !== "object" || backoff === null) return fail(`backoff = ${describeValue(backoff)}`);
   for (const key of ["initialMs", "maxMs"] as const) {
     const value = backoff[key];
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) fail(`backoff.${key} = ${describeValue(value)}`);
   }
-  if (backoff.factor !== undefined && (!Number.isFinite(backoff.factor) || backoff.factor < 1)) fail(`backoff.factor = ${describeValue(backoff.factor)}`);
+  if (backoff.factor !== undefined && (!Number.isFinite(backoff.factor) || backoff.factor < 1))
+    fail(`backoff.factor = ${describeValue(backoff.factor)}`);
   if (backoff.jitter !== undefined && (!Number.isFinite(backoff.jitter) || backoff.jitter < 0 || backoff.jitter > 1)) {
     fail(`backoff.jitter = ${describeValue(backoff.jitter)}`);
   }
 }
 
 /** Delay before restart `attempt` (1-based); `random` in [0, 1). */
-export function backoffDelayMs(backoff: RestartPolicy["backoff"], attempt: number, random: number = Math.random()): number {
+export function backoffDelayMs(
+  backoff: RestartPolicy["backoff"],
+  attempt: number,
+  random: number = Math.random(),
+): number {
   const initial = backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
   const max = backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
   const factor = backoff?.factor ?? DEFAULT_BACKOFF_FACTOR;
@@ -202,7 +213,10 @@ export class Supervisor {
     }
     const status = this.#status;
     if (!this.#host.isRunning() && status?.nextAt !== undefined && now >= status.nextAt) {
-      this.#status = { attempts: status.attempts, ...(status.lastExitCode === undefined ? {} : { lastExitCode: status.lastExitCode }) };
+      this.#status = {
+        attempts: status.attempts,
+        ...(status.lastExitCode === undefined ? {} : { lastExitCode: status.lastExitCode }),
+      };
       await this.#host.storage.put(RESTART_STATUS_KEY, this.#status);
       return "restart";
     }

@@ -92,7 +92,9 @@ export class OutboundController {
       );
     }
     if (typeof runtime.interceptAllOutboundHttp !== "function") {
-      throw new Error("This runtime cannot intercept outbound HTTP (ctx.container.interceptAllOutboundHttp is missing). Update workerd/wrangler.");
+      throw new Error(
+        "This runtime cannot intercept outbound HTTP (ctx.container.interceptAllOutboundHttp is missing). Update workerd/wrangler.",
+      );
     }
     const fetcher = this.#proxyEntrypoint()({ props: this.#props() });
     await runtime.interceptAllOutboundHttp(fetcher);
@@ -109,20 +111,27 @@ export class OutboundController {
   async setOutboundByHost(host: string, method: string, params?: unknown): Promise<void> {
     assertHostPattern(host);
     this.#assertMethod(method);
-    await this.#change((c) => (c.outboundByHostOverrides = { ...c.outboundByHostOverrides, [host]: override(method, params) }));
+    await this.#change(
+      (c) => (c.outboundByHostOverrides = { ...c.outboundByHostOverrides, [host]: override(method, params) }),
+    );
   }
 
   async setOutboundByHosts(handlers: OutboundByHostOverrideInput<unknown>): Promise<void> {
     if (typeof handlers !== "object" || handlers === null) {
-      throw new TypeError("setOutboundByHosts() expects an object mapping hosts to a handler name or { method, params }.");
+      throw new TypeError(
+        "setOutboundByHosts() expects an object mapping hosts to a handler name or { method, params }.",
+      );
     }
     const entries = Object.entries(handlers).map(([host, choice]) => {
       assertHostPattern(host);
-      const chosen = typeof choice === "string" ? override(choice, undefined) : override(choice?.method, choice?.params);
+      const chosen =
+        typeof choice === "string" ? override(choice, undefined) : override(choice?.method, choice?.params);
       this.#assertMethod(chosen.method);
       return [host, chosen] as const;
     });
-    await this.#change((c) => (c.outboundByHostOverrides = { ...c.outboundByHostOverrides, ...Object.fromEntries(entries) }));
+    await this.#change(
+      (c) => (c.outboundByHostOverrides = { ...c.outboundByHostOverrides, ...Object.fromEntries(entries) }),
+    );
   }
 
   async removeOutboundByHost(host: string): Promise<void> {

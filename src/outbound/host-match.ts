@@ -115,7 +115,10 @@ export function matchesHostList(patterns: readonly string[], destination: Destin
  * The entry of `byHost` for `destination`: exact keys first (host with its
  * port, then host alone), then the first glob key that matches.
  */
-export function lookupByHost<T>(byHost: Readonly<Record<string, T>> | undefined, destination: Destination): T | undefined {
+export function lookupByHost<T>(
+  byHost: Readonly<Record<string, T>> | undefined,
+  destination: Destination,
+): T | undefined {
   if (!byHost) return undefined;
   const keys = Object.keys(byHost);
   const exact = keys.filter((key) => {

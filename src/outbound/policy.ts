@@ -53,7 +53,8 @@ export function decideOutbound(input: OutboundPolicyInput): OutboundVerdict {
 
   const catchAll = input.runtimeCatchAll;
   const catchAllHandler = catchAll && input.namedHandlers[catchAll.method];
-  if (catchAll && catchAllHandler) return { action: "handle", step: 5, handler: catchAllHandler, params: catchAll.params };
+  if (catchAll && catchAllHandler)
+    return { action: "handle", step: 5, handler: catchAllHandler, params: catchAll.params };
   if (input.staticCatchAll) return { action: "handle", step: 6, handler: input.staticCatchAll };
 
   if (input.allowedHosts) return { action: "internet", step: 7 };

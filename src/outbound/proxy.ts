@@ -30,7 +30,8 @@ const PROPS_SHAPE =
 
 const isOverride = (value: unknown): boolean =>
   typeof value === "object" && value !== null && typeof (value as { method?: unknown }).method === "string";
-const isStringList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === "string");
+const isStringList = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
 
 /**
  * What is wrong with `props`, or `undefined` when they have the shape this
@@ -38,22 +39,30 @@ const isStringList = (value: unknown): boolean => Array.isArray(value) && value.
  * `ctx.exports.ContainerProxy({ props })`). Unknown keys are left alone.
  */
 export function propsProblem(props: unknown): string | undefined {
-  if (typeof props !== "object" || props === null || Array.isArray(props)) return `props must be an object, got ${props === null ? "null" : typeof props}`;
+  if (typeof props !== "object" || props === null || Array.isArray(props))
+    return `props must be an object, got ${props === null ? "null" : typeof props}`;
   const p = props as Record<string, unknown>;
-  if (typeof p.className !== "string" || p.className === "") return `props.className must be the Container class's name, got ${JSON.stringify(p.className)}`;
-  if (typeof p.containerId !== "string") return `props.containerId must be a string (the Durable Object id), got ${typeof p.containerId}`;
-  if (p.enableInternet !== undefined && typeof p.enableInternet !== "boolean") return `props.enableInternet must be a boolean, got ${typeof p.enableInternet}`;
+  if (typeof p.className !== "string" || p.className === "")
+    return `props.className must be the Container class's name, got ${JSON.stringify(p.className)}`;
+  if (typeof p.containerId !== "string")
+    return `props.containerId must be a string (the Durable Object id), got ${typeof p.containerId}`;
+  if (p.enableInternet !== undefined && typeof p.enableInternet !== "boolean")
+    return `props.enableInternet must be a boolean, got ${typeof p.enableInternet}`;
   for (const key of ["allowedHosts", "deniedHosts"] as const) {
     if (p[key] !== undefined && !isStringList(p[key])) return `props.${key} must be an array of host patterns`;
   }
   if (p.outboundByHostOverrides !== undefined) {
-    if (typeof p.outboundByHostOverrides !== "object" || p.outboundByHostOverrides === null) return "props.outboundByHostOverrides must be an object by host";
+    if (typeof p.outboundByHostOverrides !== "object" || p.outboundByHostOverrides === null)
+      return "props.outboundByHostOverrides must be an object by host";
     for (const [host, value] of Object.entries(p.outboundByHostOverrides)) {
-      if (!isOverride(value)) return `props.outboundByHostOverrides[${JSON.stringify(host)}] must be { method: string, params? }`;
+      if (!isOverride(value))
+        return `props.outboundByHostOverrides[${JSON.stringify(host)}] must be { method: string, params? }`;
     }
   }
-  if (p.outboundHandlerOverride !== undefined && !isOverride(p.outboundHandlerOverride)) return "props.outboundHandlerOverride must be { method: string, params? }";
-  if (p.interceptAll !== undefined && typeof p.interceptAll !== "boolean") return `props.interceptAll must be a boolean, got ${typeof p.interceptAll}`;
+  if (p.outboundHandlerOverride !== undefined && !isOverride(p.outboundHandlerOverride))
+    return "props.outboundHandlerOverride must be { method: string, params? }";
+  if (p.interceptAll !== undefined && typeof p.interceptAll !== "boolean")
+    return `props.interceptAll must be a boolean, got ${typeof p.interceptAll}`;
   return undefined;
 }
 
@@ -76,11 +85,17 @@ export class ContainerProxy extends WorkerEntrypoint<Cloudflare.Env, ContainerPr
     const props = this.ctx.props;
     const problem = propsProblem(props);
     if (problem) {
-      return new ContainerHttpError(`ContainerProxy: invalid props: ${problem}. Expected ${PROPS_SHAPE}.`, 500).toResponse();
+      return new ContainerHttpError(
+        `ContainerProxy: invalid props: ${problem}. Expected ${PROPS_SHAPE}.`,
+        500,
+      ).toResponse();
     }
     const cls = containerClassNamed(props.className);
     if (!cls) {
-      return new ContainerHttpError(`ContainerProxy: no Container class named "${props.className}" is loaded in this Worker.`, 500).toResponse();
+      return new ContainerHttpError(
+        `ContainerProxy: no Container class named "${props.className}" is loaded in this Worker.`,
+        500,
+      ).toResponse();
     }
     const statics = staticOutboundConfig(cls);
     const verdict = decideOutbound({

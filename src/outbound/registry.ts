@@ -97,7 +97,9 @@ function mergeNamedHandlers(cls: object, handlers: unknown): void {
   }
   for (const [name, handler] of Object.entries(handlers)) {
     if (handler !== undefined && typeof handler !== "function") {
-      throw new TypeError(`outboundHandlers.${name} must be a function (request, env, ctx) => Response; got ${typeof handler}.`);
+      throw new TypeError(
+        `outboundHandlers.${name} must be a function (request, env, ctx) => Response; got ${typeof handler}.`,
+      );
     }
   }
   ownNamedHandlers.set(cls, { ...ownNamedHandlers.get(cls), ...(handlers as NamedHandlers) });

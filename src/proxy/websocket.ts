@@ -11,7 +11,11 @@ import type { RuntimeTcpPort } from "../runtime";
 import { sendUpstream } from "./http";
 
 /** Open a WebSocket to the container and return the client's end. */
-export async function proxyWebSocket(port: RuntimeTcpPort, request: Request, activity: ActivityTracker): Promise<Response> {
+export async function proxyWebSocket(
+  port: RuntimeTcpPort,
+  request: Request,
+  activity: ActivityTracker,
+): Promise<Response> {
   const { response: upstream, end } = await sendUpstream(port, request, activity);
   if (!end) return upstream;
   const container = upstream.webSocket;

@@ -167,11 +167,17 @@ export class FakeContainer implements ContainerRuntime {
   signal(signo: number): void {
     this.signals.push(signo);
     if (!this.running) return;
-    if (signo === 9) return this.exit(137);
+    if (signo === 9) {
+      this.exit(137);
+      return;
+    }
     if ((signo === 15 || signo === 2) && this.exitCodeOnTerm !== null) {
       const process = this.#process!;
       const code = this.exitCodeOnTerm;
-      if (this.stopDelayMs <= 0) return this.exit(code);
+      if (this.stopDelayMs <= 0) {
+        this.exit(code);
+        return;
+      }
       setTimeout(() => {
         if (this.#process === process) this.exit(code);
       }, this.stopDelayMs);

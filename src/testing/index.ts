@@ -22,6 +22,7 @@ export { FakeContainer, fakeContainerFor, installFakeContainer } from "./fake-ru
 export type { FakeContainerOptions, FakeRequestRecord, PortHandler } from "./fake-runtime";
 
 /** Any Durable Object class constructor. */
+// biome-ignore lint/suspicious/noExplicitAny: a constructor of any env and extra arguments (parameter variance)
 type DurableObjectClass = abstract new (ctx: DurableObjectState, env: any, ...rest: any[]) => object;
 
 /**

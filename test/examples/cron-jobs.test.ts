@@ -18,11 +18,19 @@ describe("examples/cron-jobs", () => {
       const list = (await json("/runs")) as unknown[];
       return list.length > 0 ? list : undefined;
     })) as Array<Record<string, unknown>>;
-    expect(runs[0]).toMatchObject({ trigger: "cron 0 3 * * *", status: 200, output: { total: 500000500000, jobsDone: 1 } });
+    expect(runs[0]).toMatchObject({
+      trigger: "cron 0 3 * * *",
+      status: 200,
+      output: { total: 500000500000, jobsDone: 1 },
+    });
     expect(containersOf(example.runName).filter((c) => c.running)).toHaveLength(1);
 
     // sleepAfter is 10 s: with no more requests, the container stops.
-    await waitFor("the container to sleep", async () => ((await json("/state")) as { status: string }).status === "stopped", 40_000);
+    await waitFor(
+      "the container to sleep",
+      async () => ((await json("/state")) as { status: string }).status === "stopped",
+      40_000,
+    );
     expect(containersOf(example.runName).filter((c) => c.running)).toHaveLength(0);
   });
 

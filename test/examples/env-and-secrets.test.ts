@@ -12,7 +12,10 @@ describe("examples/env-and-secrets", () => {
     const [acme, globex] = await Promise.all(
       ["acme", "globex"].map(async (tenant) => (await fetch(example.url(`/tenant/${tenant}/config`))).json()),
     );
-    for (const [config, tenant] of [[acme, "acme"], [globex, "globex"]] as const) {
+    for (const [config, tenant] of [
+      [acme, "acme"],
+      [globex, "globex"],
+    ] as const) {
       expect(config).toEqual({
         tenant,
         region: "eu-local",

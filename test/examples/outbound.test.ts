@@ -21,7 +21,9 @@ describe("examples/outbound", () => {
   });
 
   it("any other host is blocked", async () => {
-    const relay = (await (await fetch(example.url(`/fetch?url=${encodeURIComponent("http://example.com/")}`))).json()) as Relay;
+    const relay = (await (
+      await fetch(example.url(`/fetch?url=${encodeURIComponent("http://example.com/")}`))
+    ).json()) as Relay;
     expect(relay.upstreamStatus).toBe(520);
   });
 });

@@ -11,7 +11,9 @@ describe("examples/status-hooks", () => {
     expect(await json("/state")).toMatchObject({ status: "stopped" });
     const res = await fetch(example.url("/"));
     expect(await res.text()).toMatch(/^container up for/);
-    expect((await json("/state")) as { status: string }).toMatchObject({ status: expect.stringMatching(/^(running|healthy)$/) });
+    expect((await json("/state")) as { status: string }).toMatchObject({
+      status: expect.stringMatching(/^(running|healthy)$/),
+    });
     expect(await events()).toEqual(["start"]);
   });
 

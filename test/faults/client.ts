@@ -19,7 +19,11 @@ export type Ending = "complete" | "cut off" | `status ${number}` | "hung";
  * `expectedBody`, "cut off" when the body fails or comes short, "status N"
  * for an error status, "hung" when nothing ends it in time.
  */
-export async function ending(response: Promise<Response>, expectedBody: (text: string) => boolean, limitMs = 20_000): Promise<Ending> {
+export async function ending(
+  response: Promise<Response>,
+  expectedBody: (text: string) => boolean,
+  limitMs = 20_000,
+): Promise<Ending> {
   const outcome = (async (): Promise<Ending> => {
     const res = await response;
     if (res.status !== 200) {

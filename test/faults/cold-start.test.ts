@@ -31,36 +31,39 @@ describe("scenario 1: concurrent cold start", () => {
   it.each([
     ["never started", false],
     ["stopped after a run", true],
-  ])(`${BURST} concurrent requests at an instance %s: one container, every request answered`, async (label, runFirst) => {
-    const name = use("fault");
-    const fragment = await dockerFragment("fault", name);
-    if (runFirst) {
-      expect((await proxy("fault", name, "/echo")).status).toBe(200);
-      expect(await rpc("fault", name, "stop")).toMatchObject({ ok: true });
-      await waitFor("the stop", async () => (await hooks("fault", name)).includes("stop:0:exit"));
-    }
-    const since = Date.now();
-    const { replies, failures, ms } = await burst(name);
-    // Docker's event log lags a little: wait for the first start, then a
-    // moment more for any second one.
-    await waitFor("Docker's start event", () => dockerEvents(fragment, "start", since).length > 0, 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const starts = dockerEvents(fragment, "start", since);
-    const onStarts = (await hooks("fault", name)).filter((h) => h === "start").length - (runFirst ? 1 : 0);
-    recordFigure({
-      scenario: "1 concurrent cold start",
-      detail: `${BURST} concurrent requests, instance ${label}`,
-      sent: BURST,
-      lost: failures.length,
-      started: starts.length,
-      leaks: 0,
-      measured: [`all answered after ${ms.toFixed(0)} ms`, `onStart calls: ${onStarts}`],
-      runtime: "workerd + Docker",
-    });
-    expect(failures).toEqual([]);
-    expect(new Set(replies.map((r) => r.boot)).size).toBe(1);
-    expect(new Set(replies.map((r) => r.url)).size).toBe(BURST);
-    expect(starts).toHaveLength(1);
-    expect(onStarts).toBe(1);
-  });
+  ])(
+    `${BURST} concurrent requests at an instance %s: one container, every request answered`,
+    async (label, runFirst) => {
+      const name = use("fault");
+      const fragment = await dockerFragment("fault", name);
+      if (runFirst) {
+        expect((await proxy("fault", name, "/echo")).status).toBe(200);
+        expect(await rpc("fault", name, "stop")).toMatchObject({ ok: true });
+        await waitFor("the stop", async () => (await hooks("fault", name)).includes("stop:0:exit"));
+      }
+      const since = Date.now();
+      const { replies, failures, ms } = await burst(name);
+      // Docker's event log lags a little: wait for the first start, then a
+      // moment more for any second one.
+      await waitFor("Docker's start event", () => dockerEvents(fragment, "start", since).length > 0, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const starts = dockerEvents(fragment, "start", since);
+      const onStarts = (await hooks("fault", name)).filter((h) => h === "start").length - (runFirst ? 1 : 0);
+      recordFigure({
+        scenario: "1 concurrent cold start",
+        detail: `${BURST} concurrent requests, instance ${label}`,
+        sent: BURST,
+        lost: failures.length,
+        started: starts.length,
+        leaks: 0,
+        measured: [`all answered after ${ms.toFixed(0)} ms`, `onStart calls: ${onStarts}`],
+        runtime: "workerd + Docker",
+      });
+      expect(failures).toEqual([]);
+      expect(new Set(replies.map((r) => r.boot)).size).toBe(1);
+      expect(new Set(replies.map((r) => r.url)).size).toBe(BURST);
+      expect(starts).toHaveLength(1);
+      expect(onStarts).toBe(1);
+    },
+  );
 });

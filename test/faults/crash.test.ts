@@ -48,7 +48,11 @@ describe("scenario 2: the process dies mid-request", () => {
       failedOnPurpose: endings.filter((e) => e !== "complete").length + 1,
       started: starts.names().length,
       leaks: (await dockerContainers("fault", name)).filter((c) => c.status === "running").length - 1,
-      measured: [`stream endings: ${JSON.stringify(countOf(endings))}`, `crashing request: ${crash}`, `onStop calls: ${stopHooks.length}`],
+      measured: [
+        `stream endings: ${JSON.stringify(countOf(endings))}`,
+        `crashing request: ${crash}`,
+        `onStop calls: ${stopHooks.length}`,
+      ],
       runtime: "workerd + Docker",
     });
     expect(crash).toBe("cut off");
@@ -84,7 +88,10 @@ describe("scenario 2: the process dies mid-request", () => {
       failedOnPurpose: 1,
       started: starts.names().length,
       leaks: running,
-      measured: [`waiting request: ${res.status} ${JSON.stringify(text.slice(0, 80))}`, `onStop calls: ${stopHooks.length}`],
+      measured: [
+        `waiting request: ${res.status} ${JSON.stringify(text.slice(0, 80))}`,
+        `onStop calls: ${stopHooks.length}`,
+      ],
       runtime: "workerd + Docker",
     });
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -94,7 +101,6 @@ describe("scenario 2: the process dies mid-request", () => {
     expect(next.status).toBe(200);
   });
 });
-
 
 describe("scenario 4: exit codes reach onStop and getState() exactly", () => {
   it.each([
@@ -116,10 +122,17 @@ describe("scenario 4: exit codes reach onStop and getState() exactly", () => {
     const runningNow = async () => (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
     // After exit 1, Docker's own restart policy (below) runs the process
     // again after its back-off: wait for that rather than guess how long.
-    if (code === 1) await waitFor("Docker's own restart after exit 1", async () => (await runningNow()) === 1, 20_000).catch(() => undefined);
+    if (code === 1)
+      await waitFor("Docker's own restart after exit 1", async () => (await runningNow()) === 1, 20_000).catch(
+        () => undefined,
+      );
     // After the stop, nothing of this object may still run.
     const running = await runningNow();
-    await waitFor(`Docker's exit code ${code}`, () => dockerEvents(container!.name, "die", since).some((l) => l.endsWith(` ${code}`)), 10_000);
+    await waitFor(
+      `Docker's exit code ${code}`,
+      () => dockerEvents(container!.name, "die", since).some((l) => l.endsWith(` ${code}`)),
+      10_000,
+    );
     starts.stop();
     recordFigure({
       scenario: "4 exit codes",
@@ -131,7 +144,11 @@ describe("scenario 4: exit codes reach onStop and getState() exactly", () => {
       measured: [
         `onStop: ${stopHooks.join(", ")}`,
         `getState: ${JSON.stringify({ ...(state as object), lastChange: undefined })}`,
-        ...(running ? ["leak: Docker's own on-failure restart policy (local workerd) ran the process again; the runtime reports it stopped"] : []),
+        ...(running
+          ? [
+              "leak: Docker's own on-failure restart policy (local workerd) ran the process again; the runtime reports it stopped",
+            ]
+          : []),
       ],
       runtime: "workerd + Docker",
     });

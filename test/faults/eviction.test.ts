@@ -3,7 +3,16 @@
 // the object; the fake-runtime half of this scenario, where the container
 // outlives the object as it can when deployed, is test/faults/unit/eviction.test.ts.
 import { describe, expect, it } from "vitest";
-import { dockerContainers, dockerEvents, dockerFragment, hooks, proxy, rpc, useContainers, waitFor } from "../integration/client";
+import {
+  dockerContainers,
+  dockerEvents,
+  dockerFragment,
+  hooks,
+  proxy,
+  rpc,
+  useContainers,
+  waitFor,
+} from "../integration/client";
 import { evict } from "./client";
 import { recordFigure } from "./figures";
 

@@ -32,5 +32,7 @@ export interface Figure {
 export function recordFigure(figure: Figure): void {
   mkdirSync(dirname(FIGURES_FILE), { recursive: true });
   appendFileSync(FIGURES_FILE, `${JSON.stringify({ ...figure, at: new Date().toISOString() })}\n`);
-  console.log(`[figure] ${figure.scenario} — ${figure.detail}: sent ${figure.sent}, lost ${figure.lost}, started ${figure.started}, leaks ${figure.leaks}${figure.measured?.length ? `; ${figure.measured.join(", ")}` : ""}`);
+  console.log(
+    `[figure] ${figure.scenario} — ${figure.detail}: sent ${figure.sent}, lost ${figure.lost}, started ${figure.started}, leaks ${figure.leaks}${figure.measured?.length ? `; ${figure.measured.join(", ")}` : ""}`,
+  );
 }

@@ -73,7 +73,8 @@ describe("scenario 6: switching from @cloudflare/containers 0.3.7 to this packag
       // The original records the stop when it notices the exit.
       await waitFor(
         "the original to record the stop",
-        async () => String((await call<{ status: string }>(before, "stopped", "getState")).status).startsWith("stopped"),
+        async () =>
+          String((await call<{ status: string }>(before, "stopped", "getState")).status).startsWith("stopped"),
         20_000,
       ).catch(() => log("the original did not record the stop within 20 s; its state is taken as it is"));
       await call(before, "running", "startAndWaitForPorts");
@@ -94,7 +95,9 @@ describe("scenario 6: switching from @cloudflare/containers 0.3.7 to this packag
       expect(await call(after, "x", "library")).toBe("ours");
       const read = {
         stopped: await call(after, "stopped", "getState"),
-        schedules: await Promise.all(written.schedules.map((s) => call<Schedule>(after, "stopped", "getSchedule", s.taskId))),
+        schedules: await Promise.all(
+          written.schedules.map((s) => call<Schedule>(after, "stopped", "getSchedule", s.taskId)),
+        ),
       };
       // The running one's container went with the old runtime: closed out once.
       const runningState = await call<{ status: string }>(after, "running", "getState");
@@ -102,7 +105,11 @@ describe("scenario 6: switching from @cloudflare/containers 0.3.7 to this packag
       // Both due schedules run: wait for them (a slow machine takes longer),
       // then a moment more for a second run of either, which must not come.
       await sleep(Math.max(0, due - Date.now()));
-      await waitFor("both due schedules to run", async () => (await call<number[]>(after, "stopped", "ticks")).length >= 2, 30_000).catch(() => undefined);
+      await waitFor(
+        "both due schedules to run",
+        async () => (await call<number[]>(after, "stopped", "ticks")).length >= 2,
+        30_000,
+      ).catch(() => undefined);
       await sleep(1_500);
       const ticks = await call<number[]>(after, "stopped", "ticks");
       const stillPending = await call(after, "stopped", "getSchedule", written.schedules[2]!.taskId);

@@ -2,7 +2,16 @@
 // the configured budget with the reason; nothing is left running; the state
 // reads `stopped`.
 import { describe, expect, it } from "vitest";
-import { dockerContainers, dockerEvents, dockerFragment, hooks, proxy, rpc, useContainers, waitFor } from "../integration/client";
+import {
+  dockerContainers,
+  dockerEvents,
+  dockerFragment,
+  hooks,
+  proxy,
+  rpc,
+  useContainers,
+  waitFor,
+} from "../integration/client";
 import { recordFigure } from "./figures";
 
 const use = useContainers();
@@ -31,7 +40,11 @@ describe("scenario 3: a container that never listens", () => {
       failedOnPurpose: 1,
       started: dockerEvents(fragment, "start", since).length,
       leaks: left,
-      measured: [`failed after ${result.ms} ms`, `error: ${JSON.stringify(result.error)}`, `state: ${JSON.stringify(state)}`],
+      measured: [
+        `failed after ${result.ms} ms`,
+        `error: ${JSON.stringify(result.error)}`,
+        `state: ${JSON.stringify(state)}`,
+      ],
       runtime: "workerd + Docker",
     });
     expect(result.ok).toBe(false);
@@ -57,7 +70,9 @@ describe("scenario 3: a container that never listens", () => {
       }),
     );
     const ms = performance.now() - started;
-    await waitFor("the container to be gone", async () => (await runningContainers(name)) === 0, 10_000).catch(() => false);
+    await waitFor("the container to be gone", async () => (await runningContainers(name)) === 0, 10_000).catch(
+      () => false,
+    );
     const left = await runningContainers(name);
     const state = (await rpc("silent", name, "getState")).value;
     const starts = dockerEvents(fragment, "start", since).length;

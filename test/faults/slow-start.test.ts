@@ -3,7 +3,16 @@
 // object reports `running`, then `healthy`, never anything stopped, with one
 // container started and every request answered by it.
 import { describe, expect, it } from "vitest";
-import { dockerFragment, eventsOf, hooks, proxy, rpc, useContainers, waitFor, watchDockerEvents } from "../integration/client";
+import {
+  dockerFragment,
+  eventsOf,
+  hooks,
+  proxy,
+  rpc,
+  useContainers,
+  waitFor,
+  watchDockerEvents,
+} from "../integration/client";
 import { recordFigure } from "./figures";
 
 const use = useContainers();
@@ -21,7 +30,10 @@ describe("scenario 11: a slow start is not a crash", () => {
     await waitFor("the launch", async () => (await eventsOf("fault", name, "start")).length > 0, 30_000);
     const requests = Array.from({ length: 20 }, async (_, i) => {
       const res = await proxy("fault", name, `/echo?i=${i}`);
-      return { status: res.status, boot: res.status === 200 ? ((await res.json()) as { boot: string }).boot : await res.text() };
+      return {
+        status: res.status,
+        boot: res.status === 200 ? ((await res.json()) as { boot: string }).boot : await res.text(),
+      };
     });
     const seen = new Set<string>();
     let done = false;

@@ -10,7 +10,17 @@
 // SOAK_CHAOS=0 change the mix.
 import { describe, expect, inject, it } from "vitest";
 import { rssBytes, workerdPids } from "../../scripts/lib/proc.mjs";
-import { dockerContainers, hooks, openSocket, proxy, proxyUrl, rpc, useContainers, waitFor, watchDockerEvents } from "../integration/client";
+import {
+  dockerContainers,
+  hooks,
+  openSocket,
+  proxy,
+  proxyUrl,
+  rpc,
+  useContainers,
+  waitFor,
+  watchDockerEvents,
+} from "../integration/client";
 import { evict } from "./client";
 import { recordFigure } from "./figures";
 
@@ -146,78 +156,90 @@ async function chaosLoop(until: number): Promise<void> {
 }
 
 /** A failed request overlapping a failure the soak caused on the same instance. */
-const onPurpose = (o: Outcome) => chaos.some((c) => c.instance === o.instance && o.started <= c.until && o.ended >= c.from);
+const onPurpose = (o: Outcome) =>
+  chaos.some((c) => c.instance === o.instance && o.started <= c.until && o.ended >= c.from);
 
 describe("scenario 7: soak", () => {
-  it(`${SECONDS} s of mixed traffic with stops, destroys, crashes and evictions: nothing lost, memory flat`, async () => {
-    const starts = watchDockerEvents("FaultContainer", "start");
-    const workerd = workerdPids(inject("wranglerPid"));
-    expect(workerd.length, "workerd processes under wrangler dev").toBeGreaterThan(0);
-    const rssMiB = () => rssBytes(workerd) / 1024 / 1024;
-    // Warm every instance first, so memory is measured from a running steady state.
-    for (const name of names) expect((await proxy("fault", name, "/echo")).status).toBe(200);
-    const samples: Array<[number, number]> = [];
-    const sampler = setInterval(() => {
+  it(
+    `${SECONDS} s of mixed traffic with stops, destroys, crashes and evictions: nothing lost, memory flat`,
+    async () => {
+      const starts = watchDockerEvents("FaultContainer", "start");
+      const workerd = workerdPids(inject("wranglerPid"));
+      expect(workerd.length, "workerd processes under wrangler dev").toBeGreaterThan(0);
+      const rssMiB = () => rssBytes(workerd) / 1024 / 1024;
+      // Warm every instance first, so memory is measured from a running steady state.
+      for (const name of names) expect((await proxy("fault", name, "/echo")).status).toBe(200);
+      const samples: Array<[number, number]> = [];
+      const sampler = setInterval(() => {
+        samples.push([Date.now(), rssMiB()]);
+        if (process.env.SOAK_TRACE)
+          console.log(
+            `[soak] ${Math.round((Date.now() - began) / 1000)} s: ${outcomes.length} requests, RSS ${samples.at(-1)![1].toFixed(0)} MiB`,
+          );
+      }, 2_000);
+      const began = Date.now();
+      const until = began + SECONDS * 1000;
+      await Promise.all([
+        ...Array.from({ length: HTTP_LOOPS }, (_, loop) => httpLoop(loop, until)),
+        ...Array.from({ length: WS_LOOPS }, (_, loop) => socketLoop(loop, until)),
+        ...(process.env.SOAK_CHAOS === "0" ? [] : [chaosLoop(until)]),
+      ]);
+      clearInterval(sampler);
       samples.push([Date.now(), rssMiB()]);
-      if (process.env.SOAK_TRACE) console.log(`[soak] ${Math.round((Date.now() - began) / 1000)} s: ${outcomes.length} requests, RSS ${samples.at(-1)![1].toFixed(0)} MiB`);
-    }, 2_000);
-    const began = Date.now();
-    const until = began + SECONDS * 1000;
-    await Promise.all([
-      ...Array.from({ length: HTTP_LOOPS }, (_, loop) => httpLoop(loop, until)),
-      ...Array.from({ length: WS_LOOPS }, (_, loop) => socketLoop(loop, until)),
-      ...(process.env.SOAK_CHAOS === "0" ? [] : [chaosLoop(until)]),
-    ]);
-    clearInterval(sampler);
-    samples.push([Date.now(), rssMiB()]);
 
-    // Each instance answers once the dust settles.
-    await sleep(SETTLE_MS);
-    for (const name of names) {
-      await waitFor(`${name} to answer`, async () => (await proxy("fault", name, "/echo")).status === 200, 30_000);
-    }
-    const onStops = (await Promise.all(names.map((n) => hooks("fault", n)))).flat().filter((h) => h.startsWith("stop:")).length;
-    // Each instance should have exactly its one answering container running.
-    const running = await Promise.all(names.map(async (n) => (await dockerContainers("fault", n)).filter((c) => c.status === "running").length));
-    const leaks = running.reduce((sum, count) => sum + Math.max(0, count - 1), 0);
-    starts.stop();
+      // Each instance answers once the dust settles.
+      await sleep(SETTLE_MS);
+      for (const name of names) {
+        await waitFor(`${name} to answer`, async () => (await proxy("fault", name, "/echo")).status === 200, 30_000);
+      }
+      const onStops = (await Promise.all(names.map((n) => hooks("fault", n))))
+        .flat()
+        .filter((h) => h.startsWith("stop:")).length;
+      // Each instance should have exactly its one answering container running.
+      const running = await Promise.all(
+        names.map(async (n) => (await dockerContainers("fault", n)).filter((c) => c.status === "running").length),
+      );
+      const leaks = running.reduce((sum, count) => sum + Math.max(0, count - 1), 0);
+      starts.stop();
 
-    const failed = outcomes.filter((o) => !o.ok);
-    const lost = failed.filter((o) => !onPurpose(o));
-    // Memory: medians of the first and last fifth of the samples, and of the
-    // fifth that starts halfway. Local workerd's own RSS climbs for its first
-    // ~10,000 requests with or without a library (npm run bench:memory), so
-    // flatness is judged over the second half, once that has passed.
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-    const fifth = Math.max(1, Math.floor(samples.length / 5));
-    const mibOf = (part: Array<[number, number]>) => median(part.map(([, mib]) => mib));
-    const early = mibOf(samples.slice(0, fifth));
-    const middle = mibOf(samples.slice(Math.floor(samples.length / 2), Math.floor(samples.length / 2) + fifth));
-    const late = mibOf(samples.slice(-fifth));
-    const peak = Math.max(...samples.map(([, mib]) => mib));
-    recordFigure({
-      scenario: "7 soak",
-      detail: `${SECONDS} s, ${INSTANCES} instances, ${HTTP_LOOPS} HTTP + ${WS_LOOPS} WebSocket loops, ${chaos.length} stops/destroys/crashes/evictions`,
-      sent: outcomes.length,
-      lost: lost.length,
-      failedOnPurpose: failed.length - lost.length,
-      started: starts.names().length,
-      leaks,
-      measured: [
-        `WebSocket messages echoed: ${wsMessages}`,
-        `requests/s: ${(outcomes.length / SECONDS).toFixed(0)}`,
-        `onStop calls: ${onStops} for ${chaos.length} failures caused`,
-        `workerd RSS: ${early.toFixed(0)} MiB early, ${middle.toFixed(0)} MiB halfway, ${late.toFixed(0)} MiB late, peak ${peak.toFixed(0)} MiB`,
-      ],
-      runtime: "workerd + Docker",
-    });
-    if (lost.length > 0) console.log("lost:", JSON.stringify(lost.slice(0, 10)));
-    expect(lost).toEqual([]);
-    expect(leaks).toBe(0);
-    expect(outcomes.filter((o) => o.ok).length).toBeGreaterThan(outcomes.length * 0.8);
-    if (SECONDS >= JUDGE_MEMORY_AFTER_S) {
-      // Flat: less than 10% growth over the second half.
-      expect(late - middle).toBeLessThan(middle * 0.1);
-    }
-  }, SECONDS * 1000 + 180_000);
+      const failed = outcomes.filter((o) => !o.ok);
+      const lost = failed.filter((o) => !onPurpose(o));
+      // Memory: medians of the first and last fifth of the samples, and of the
+      // fifth that starts halfway. Local workerd's own RSS climbs for its first
+      // ~10,000 requests with or without a library (npm run bench:memory), so
+      // flatness is judged over the second half, once that has passed.
+      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+      const fifth = Math.max(1, Math.floor(samples.length / 5));
+      const mibOf = (part: Array<[number, number]>) => median(part.map(([, mib]) => mib));
+      const early = mibOf(samples.slice(0, fifth));
+      const middle = mibOf(samples.slice(Math.floor(samples.length / 2), Math.floor(samples.length / 2) + fifth));
+      const late = mibOf(samples.slice(-fifth));
+      const peak = Math.max(...samples.map(([, mib]) => mib));
+      recordFigure({
+        scenario: "7 soak",
+        detail: `${SECONDS} s, ${INSTANCES} instances, ${HTTP_LOOPS} HTTP + ${WS_LOOPS} WebSocket loops, ${chaos.length} stops/destroys/crashes/evictions`,
+        sent: outcomes.length,
+        lost: lost.length,
+        failedOnPurpose: failed.length - lost.length,
+        started: starts.names().length,
+        leaks,
+        measured: [
+          `WebSocket messages echoed: ${wsMessages}`,
+          `requests/s: ${(outcomes.length / SECONDS).toFixed(0)}`,
+          `onStop calls: ${onStops} for ${chaos.length} failures caused`,
+          `workerd RSS: ${early.toFixed(0)} MiB early, ${middle.toFixed(0)} MiB halfway, ${late.toFixed(0)} MiB late, peak ${peak.toFixed(0)} MiB`,
+        ],
+        runtime: "workerd + Docker",
+      });
+      if (lost.length > 0) console.log("lost:", JSON.stringify(lost.slice(0, 10)));
+      expect(lost).toEqual([]);
+      expect(leaks).toBe(0);
+      expect(outcomes.filter((o) => o.ok).length).toBeGreaterThan(outcomes.length * 0.8);
+      if (SECONDS >= JUDGE_MEMORY_AFTER_S) {
+        // Flat: less than 10% growth over the second half.
+        expect(late - middle).toBeLessThan(middle * 0.1);
+      }
+    },
+    SECONDS * 1000 + 180_000,
+  );
 });

@@ -7,7 +7,16 @@
 // test/faults/unit/runtime-drift.test.ts.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { dockerContainers, dockerFragment, hooks, proxy, rpc, useContainers, waitFor, watchDockerEvents } from "../integration/client";
+import {
+  dockerContainers,
+  dockerFragment,
+  hooks,
+  proxy,
+  rpc,
+  useContainers,
+  waitFor,
+  watchDockerEvents,
+} from "../integration/client";
 import { ending, evict } from "./client";
 import { recordFigure } from "./figures";
 
@@ -66,7 +75,11 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
       lost: next.status === 200 ? 0 : 1,
       started,
       leaks: left - 1, // the fresh one is expected
-      measured: [`next request: ${next.status}`, `onStop: ${stopHooks.join(", ")}`, `state: ${JSON.stringify({ ...(state as object), lastChange: undefined })}`],
+      measured: [
+        `next request: ${next.status}`,
+        `onStop: ${stopHooks.join(", ")}`,
+        `state: ${JSON.stringify({ ...(state as object), lastChange: undefined })}`,
+      ],
       runtime: "workerd + Docker",
     });
     expect(next.status).toBe(200);
@@ -83,7 +96,9 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
     // Flowing once each has its headers.
     await Promise.allSettled(responses);
     await removeBehindTheBack(name);
-    const endings = await Promise.all(responses.map((response) => ending(response, (text) => text.endsWith("done\n"), 30_000)));
+    const endings = await Promise.all(
+      responses.map((response) => ending(response, (text) => text.endsWith("done\n"), 30_000)),
+    );
     const next = await proxy("fault", name, "/echo");
     const nextBoot = next.status === 200 ? await bootOf(next) : "";
     const { stopHooks, left, started } = await aftermath(name, starts, 1);
@@ -95,7 +110,10 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
       failedOnPurpose: endings.filter((e) => e !== "complete").length,
       started,
       leaks: left - 1,
-      measured: [`stream endings: ${endings.filter((e) => e === "cut off").length} cut off of ${endings.length}`, `onStop: ${stopHooks.join(", ")}`],
+      measured: [
+        `stream endings: ${endings.filter((e) => e === "cut off").length} cut off of ${endings.length}`,
+        `onStop: ${stopHooks.join(", ")}`,
+      ],
       runtime: "workerd + Docker",
     });
     expect(endings).not.toContain("hung");

@@ -22,7 +22,17 @@ export class FaultContainer extends RecordingContainer<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    for (const method of ["schedule", "getSchedule", "listSchedules", "instance", "evict", "activityDeadline", "ticks", "renew", "runtimeRunning"]) {
+    for (const method of [
+      "schedule",
+      "getSchedule",
+      "listSchedules",
+      "instance",
+      "evict",
+      "activityDeadline",
+      "ticks",
+      "renew",
+      "runtimeRunning",
+    ]) {
       this.callable.add(method);
     }
   }

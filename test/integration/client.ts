@@ -92,7 +92,8 @@ export function dockerContainersById(fragment: string): DockerContainer[] {
       name: containerName,
       status,
       exitCode: Number(exitCode),
-      logs: () => execFileSync("docker", ["logs", containerName], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+      logs: () =>
+        execFileSync("docker", ["logs", containerName], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
     };
   });
 }
@@ -116,8 +117,17 @@ export function dockerExitCodes(containerName: string, sinceMs: number): number[
 export function dockerEvents(fragment: string, event: string, sinceMs: number): string[] {
   const out = execFileSync(
     "docker",
-    ["events", "--since", String(Math.floor(sinceMs / 1000) - 1), "--until", "0s", "--filter", `event=${event}`,
-      "--format", "{{.TimeNano}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}"],
+    [
+      "events",
+      "--since",
+      String(Math.floor(sinceMs / 1000) - 1),
+      "--until",
+      "0s",
+      "--filter",
+      `event=${event}`,
+      "--format",
+      "{{.TimeNano}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}",
+    ],
     { encoding: "utf8" },
   );
   // --since counts whole seconds: drop what happened before sinceMs.

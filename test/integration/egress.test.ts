@@ -32,7 +32,10 @@ describe("outbound interception on a real container", () => {
 
   it("a denied host gets 520, and so does any other host with internet off", async () => {
     const name = use("egress");
-    expect(await fetchFromContainer(name, "http://blocked.example.test/")).toMatchObject({ status: 520, body: "Origin is disallowed" });
+    expect(await fetchFromContainer(name, "http://blocked.example.test/")).toMatchObject({
+      status: 520,
+      body: "Origin is disallowed",
+    });
     expect(await fetchFromContainer(name, "http://elsewhere.example.test/")).toMatchObject({ status: 520 });
   });
 });

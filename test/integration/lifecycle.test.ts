@@ -1,6 +1,16 @@
 // Start, configuration, stop, destroy, exit codes and crashes on real containers.
 import { describe, expect, it } from "vitest";
-import { dockerContainers, dockerExitCodes, hooks, measure, portUrl, proxy, rpc, useContainers, waitFor } from "./client";
+import {
+  dockerContainers,
+  dockerExitCodes,
+  hooks,
+  measure,
+  portUrl,
+  proxy,
+  rpc,
+  useContainers,
+  waitFor,
+} from "./client";
 
 const use = useContainers();
 
@@ -8,10 +18,21 @@ describe("starting", () => {
   it("cold start answers the first request, then warm requests are fast", async () => {
     const name = use("app");
     let t = performance.now();
-    const first = await proxy("app", name, "/echo?q=1", { method: "POST", body: "hello", headers: { "x-test": "yes" } });
+    const first = await proxy("app", name, "/echo?q=1", {
+      method: "POST",
+      body: "hello",
+      headers: { "x-test": "yes" },
+    });
     measure("cold start to full response", performance.now() - t);
     expect(first.status).toBe(200);
-    const echo = (await first.json()) as { method: string; url: string; headers: Record<string, string>; body: string; port: number; boot: string };
+    const echo = (await first.json()) as {
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      body: string;
+      port: number;
+      boot: string;
+    };
     expect(echo).toMatchObject({ method: "POST", url: "/echo?q=1", body: "hello", port: 8080 });
     expect(echo.headers["x-test"]).toBe("yes");
 
@@ -55,7 +76,9 @@ describe("starting", () => {
     expect(refused.ok).toBe(false);
     expect(refused.error).toMatch(/Label names cannot exceed 16 bytes/);
     expect((await rpc("app", name, "getState")).value).toMatchObject({ status: "stopped" });
-    const accepted = await rpc("app", name, "startAndWaitForPorts", { startOptions: { labels: { "it-suite": "labels" } } });
+    const accepted = await rpc("app", name, "startAndWaitForPorts", {
+      startOptions: { labels: { "it-suite": "labels" } },
+    });
     expect(accepted).toMatchObject({ ok: true });
   });
 });

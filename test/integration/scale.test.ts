@@ -55,7 +55,9 @@ describe("fan-out and concurrency", () => {
     const name = use("app");
     const t = performance.now();
     const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => proxy("app", name, `/echo?i=${i}`).then((r) => r.json() as Promise<{ boot: string; url: string }>)),
+      Array.from({ length: 50 }, (_, i) =>
+        proxy("app", name, `/echo?i=${i}`).then((r) => r.json() as Promise<{ boot: string; url: string }>),
+      ),
     );
     measure("50 concurrent requests at a cold instance, all answered", performance.now() - t);
     expect(new Set(replies.map((r) => r.boot)).size).toBe(1);

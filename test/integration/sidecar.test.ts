@@ -20,7 +20,11 @@ const listen = (server: net.Server): Promise<number> =>
   new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
 
 /** Sends a raw CONNECT to the ingress; resolves with the status line and the socket. */
-function connect(port: number, target: string, headers: Record<string, string> = {}): Promise<{ status: number; socket: net.Socket }> {
+function connect(
+  port: number,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; socket: net.Socket }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, method: "CONNECT", path: target, headers });
     req.once("connect", (res, socket) => resolve({ status: res.statusCode ?? 0, socket }));
@@ -29,7 +33,8 @@ function connect(port: number, target: string, headers: Record<string, string> =
   });
 }
 
-const readSome = (socket: net.Socket): Promise<string> => new Promise((resolve) => socket.once("data", (d) => resolve(d.toString())));
+const readSome = (socket: net.Socket): Promise<string> =>
+  new Promise((resolve) => socket.once("data", (d) => resolve(d.toString())));
 
 let sidecar: Sidecar;
 let app: net.Server; // stands in for the app's port inside the namespace
@@ -71,7 +76,9 @@ afterAll(async () => {
 
 describe("sidecar stand-in: ingress", () => {
   it("CONNECT relays bytes both ways to the address in X-Dst-Addr", async () => {
-    const { status, socket } = await connect(sidecar.ingressPort, "ignored:1", { "x-dst-addr": `127.0.0.1:${appPort}` });
+    const { status, socket } = await connect(sidecar.ingressPort, "ignored:1", {
+      "x-dst-addr": `127.0.0.1:${appPort}`,
+    });
     expect(status).toBe(200);
     socket.write("hello");
     expect(await readSome(socket)).toBe("echo:hello");
@@ -88,7 +95,9 @@ describe("sidecar stand-in: ingress", () => {
     const closed = net.createServer();
     const port = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
-    const { status, socket } = await connect(sidecar.ingressPort, `127.0.0.1:${port}`, { "x-dst-addr": `127.0.0.1:${port}` });
+    const { status, socket } = await connect(sidecar.ingressPort, `127.0.0.1:${port}`, {
+      "x-dst-addr": `127.0.0.1:${port}`,
+    });
     expect(status).toBe(400);
     socket.destroy();
   });
@@ -121,11 +130,14 @@ describe("sidecar stand-in: egress", () => {
   const viaProxy = (url: string): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
       http
-        .get({ host: "127.0.0.1", port: sidecar.proxyPort, path: url, headers: { host: new URL(url).host } }, async (res) => {
-          let body = "";
-          for await (const chunk of res) body += chunk;
-          resolve({ status: res.statusCode ?? 0, body });
-        })
+        .get(
+          { host: "127.0.0.1", port: sidecar.proxyPort, path: url, headers: { host: new URL(url).host } },
+          async (res) => {
+            let body = "";
+            for await (const chunk of res) body += chunk;
+            resolve({ status: res.statusCode ?? 0, body });
+          },
+        )
         .on("error", reject);
     });
 
@@ -160,14 +172,34 @@ describe("sidecar stand-in: egress", () => {
 describe("sidecar stand-in: command line", () => {
   it("parses workerd's arguments", () => {
     expect(
-      parseArgs(["--http-egress-port", "4000", "--http-ingress-address", "0.0.0.0:39001", "--dns-enabled", "--tls-intercept"]),
-    ).toEqual({ "http-egress-port": "4000", "http-ingress-address": "0.0.0.0:39001", "dns-enabled": true, "tls-intercept": true });
+      parseArgs([
+        "--http-egress-port",
+        "4000",
+        "--http-ingress-address",
+        "0.0.0.0:39001",
+        "--dns-enabled",
+        "--tls-intercept",
+      ]),
+    ).toEqual({
+      "http-egress-port": "4000",
+      "http-ingress-address": "0.0.0.0:39001",
+      "dns-enabled": true,
+      "tls-intercept": true,
+    });
   });
 
   it("starts from the command line and exits 0 on SIGTERM (it is PID 1 in its container)", async () => {
     const script = fileURLToPath(new URL("../../fixtures/sidecar/sidecar.mjs", import.meta.url));
-    const child = spawn(process.execPath, [script, "--http-ingress-address", "127.0.0.1:0", "--proxy-address", "127.0.0.1:0"]);
-    await new Promise<void>((resolve) => child.stdout.on("data", (d: Buffer) => d.toString().includes("ingress on") && resolve()));
+    const child = spawn(process.execPath, [
+      script,
+      "--http-ingress-address",
+      "127.0.0.1:0",
+      "--proxy-address",
+      "127.0.0.1:0",
+    ]);
+    await new Promise<void>((resolve) =>
+      child.stdout.on("data", (d: Buffer) => d.toString().includes("ingress on") && resolve()),
+    );
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

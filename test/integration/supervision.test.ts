@@ -16,7 +16,9 @@ describe("readyOn", () => {
   it("a health path that never answers 200 fails within the port budget, saying why", async () => {
     const name = use("supervised");
     await rpc("supervised", name, "setReadyOnPath", "/no-such-path");
-    const result = await rpc("supervised", name, "startAndWaitForPorts", { cancellationOptions: { portReadyTimeoutMS: 3_000 } });
+    const result = await rpc("supervised", name, "startAndWaitForPorts", {
+      cancellationOptions: { portReadyTimeoutMS: 3_000 },
+    });
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/answered 404, which readyOn does not accept/);
     // Far from the 20 s default port budget; headroom for a slow machine.
@@ -28,12 +30,16 @@ describe("restart policy", () => {
   it("a container that crashes is restarted by the policy and serves again", async () => {
     const name = use("supervised");
     expect((await proxy("supervised", name, "/echo")).status).toBe(200);
-    await proxy("supervised", name, "/exit?code=3").then((r) => r.text()).catch(() => undefined);
+    await proxy("supervised", name, "/exit?code=3")
+      .then((r) => r.text())
+      .catch(() => undefined);
     await waitFor("the exit and the policy's restart decision", async () => {
       const seen = await hooks("supervised", name);
       return seen.includes("stop:3:exit") && seen.includes("event:restart") ? seen : undefined;
     });
-    const state = (await rpc("supervised", name, "getState")).value as { restart?: { attempts: number; lastExitCode: number } };
+    const state = (await rpc("supervised", name, "getState")).value as {
+      restart?: { attempts: number; lastExitCode: number };
+    };
     expect(state.restart).toMatchObject({ attempts: 1, lastExitCode: 3 });
     expect((await proxy("supervised", name, "/echo")).status).toBe(200);
   });
@@ -47,15 +53,21 @@ describe("hardTimeout", () => {
     let busy = true;
     const traffic = (async () => {
       while (busy) {
-        await proxy("supervised", name, "/echo").then((r) => r.text()).catch(() => undefined);
+        await proxy("supervised", name, "/echo")
+          .then((r) => r.text())
+          .catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     })();
     try {
-      await waitFor("the hard timeout to stop the container", async () => {
-        const seen = await hooks("supervised", name);
-        return seen.includes("event:hardTimeout") && seen.some((h) => h.startsWith("stop:")) ? seen : undefined;
-      }, 30_000);
+      await waitFor(
+        "the hard timeout to stop the container",
+        async () => {
+          const seen = await hooks("supervised", name);
+          return seen.includes("event:hardTimeout") && seen.some((h) => h.startsWith("stop:")) ? seen : undefined;
+        },
+        30_000,
+      );
     } finally {
       busy = false;
       await traffic;

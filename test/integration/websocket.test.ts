@@ -10,14 +10,20 @@ function nextMessages(ws: WebSocket, count: number): Promise<string[]> {
   const seen: string[] = [];
   return new Promise((resolve, reject) => {
     const onMessage = (event: MessageEvent) => {
-      seen.push(typeof event.data === "string" ? `t:${event.data}` : `b:${[...new Uint8Array(event.data as ArrayBuffer)].join(",")}`);
+      seen.push(
+        typeof event.data === "string"
+          ? `t:${event.data}`
+          : `b:${[...new Uint8Array(event.data as ArrayBuffer)].join(",")}`,
+      );
       if (seen.length === count) {
         ws.removeEventListener("message", onMessage);
         resolve(seen);
       }
     };
     ws.addEventListener("message", onMessage);
-    ws.addEventListener("close", () => reject(new Error(`closed after ${seen.length} of ${count} messages`)), { once: true });
+    ws.addEventListener("close", () => reject(new Error(`closed after ${seen.length} of ${count} messages`)), {
+      once: true,
+    });
   });
 }
 

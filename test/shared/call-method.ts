@@ -11,7 +11,12 @@ export interface CallResult {
 }
 
 /** Runs `target[method](...args)` if `allowed` has it; never throws. */
-export async function callMethod(target: object, allowed: ReadonlySet<string>, method: string, args: unknown[]): Promise<CallResult> {
+export async function callMethod(
+  target: object,
+  allowed: ReadonlySet<string>,
+  method: string,
+  args: unknown[],
+): Promise<CallResult> {
   const started = Date.now();
   if (!allowed.has(method)) return { ok: false, error: `unknown method ${method}`, ms: 0 };
   try {

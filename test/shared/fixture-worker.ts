@@ -28,7 +28,14 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
 
   /** Methods a test may run through `call` (subclasses add theirs). */
   protected callable = new Set([
-    "start", "startAndWaitForPorts", "stop", "destroy", "getState", "hooks", "events", "waitForPort",
+    "start",
+    "startAndWaitForPorts",
+    "stop",
+    "destroy",
+    "getState",
+    "hooks",
+    "events",
+    "waitForPort",
   ]);
 
   /** Append `entry` to the hook log (also printed to wrangler's log). */
@@ -71,7 +78,10 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
   override async onEvent(event: ContainerEvent): Promise<void> {
     // Every event, with the library's own timestamps: tests bound times by
     // these, never by their own clock.
-    const recorded = { ...event, ...("error" in event ? { error: String((event.error as Error)?.message ?? event.error) } : {}) };
+    const recorded = {
+      ...event,
+      ...("error" in event ? { error: String((event.error as Error)?.message ?? event.error) } : {}),
+    };
     await this.#append(EVENTS_KEY, recorded);
     if (event.type === "restart" || event.type === "restartGaveUp" || event.type === "hardTimeout") {
       await this.record(`event:${event.type}`);
@@ -125,7 +135,9 @@ export function serveFixtures<Env>(kinds: (env: Env) => KindTable, random?: stri
       }
       if (kind === "docker") {
         const entry = table[name];
-        return entry ? new Response(`${entry[1]}-${(entry[0] as Namespace).idFromName(action)}`) : new Response("unknown kind", { status: 404 });
+        return entry
+          ? new Response(`${entry[1]}-${(entry[0] as Namespace).idFromName(action)}`)
+          : new Response("unknown kind", { status: 404 });
       }
       const entry = table[kind];
       if (!entry || !name) return new Response(`unknown route ${url.pathname}`, { status: 404 });

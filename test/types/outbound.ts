@@ -52,7 +52,10 @@ export class EgressContainer extends Container<EgressEnv> {
     await this.setOutboundByHost<TokenParams>("api.example.com", "withToken", { token: "t" });
     // @ts-expect-error wrong params shape
     await this.setOutboundByHost<TokenParams>("api.example.com", "withToken", { tokn: "t" });
-    await this.setOutboundByHosts({ "a.example": "noParams", "b.example": { method: "withToken", params: { token: "x" } } });
+    await this.setOutboundByHosts({
+      "a.example": "noParams",
+      "b.example": { method: "withToken", params: { token: "x" } },
+    });
     await this.removeOutboundByHost("a.example");
     await this.setAllowedHosts(["a.example"]);
     await this.setDeniedHosts(["b.example"]);
@@ -76,7 +79,11 @@ const token: string = typed.token;
 outboundParams(withToken, { token: 1 });
 
 const general: OutboundHandlerParams = { any: "thing" };
-const ctx: OutboundHandlerContext<TokenParams> = { containerId: "id", className: "EgressContainer", params: { token: "t" } };
+const ctx: OutboundHandlerContext<TokenParams> = {
+  containerId: "id",
+  className: "EgressContainer",
+  params: { token: "t" },
+};
 
 // The Worker re-exports ContainerProxy.
 export { ContainerProxy };

@@ -91,7 +91,10 @@ export class AppContainer extends Container<AppEnv> {
     await this.startAndWaitForPorts(8080, { instanceGetTimeoutMS: 5_000, waitInterval: 100 }, { enableInternet: true });
     await this.startAndWaitForPorts([8080, 9222]);
     await this.startAndWaitForPorts();
-    await this.start({ entrypoint: ["node", "job.js"], enableInternet: false }, { portToCheck: 8080, retries: 5, waitInterval: 200 });
+    await this.start(
+      { entrypoint: ["node", "job.js"], enableInternet: false },
+      { portToCheck: 8080, retries: 5, waitInterval: 200 },
+    );
     await this.start();
     const attempts: number = await this.waitForPort({ portToCheck: 9222, retries: 20, waitInterval: 500 });
     return attempts;
@@ -168,8 +171,10 @@ export class PoolContainer extends Container<AppEnv> {
   }
 }
 
-// @ts-expect-error sleepAfter is a string or a number of seconds
-export class BadSleep extends Container { override sleepAfter = true; }
+export class BadSleep extends Container {
+  // @ts-expect-error sleepAfter is a string or a number of seconds
+  override sleepAfter = true;
+}
 
 export default {
   async fetch(request: Request, env: AppEnv): Promise<Response> {
@@ -209,9 +214,22 @@ export default {
 
 // The exported option and helper types are usable on their own.
 export const cancellation: CancellationOptions = { abort: new AbortController().signal, instanceGetTimeoutMS: 8_000 };
-export const startConfig: ContainerStartConfigOptions = { envVars: { A: "1" }, entrypoint: ["sh"], enableInternet: true };
-export const startArgs: StartAndWaitForPortsOptions = { ports: [1, 2], startOptions: startConfig, cancellationOptions: cancellation };
-export const wait: WaitOptions = { portToCheck: 8080, signal: new AbortController().signal, retries: 3, waitInterval: 100 };
+export const startConfig: ContainerStartConfigOptions = {
+  envVars: { A: "1" },
+  entrypoint: ["sh"],
+  enableInternet: true,
+};
+export const startArgs: StartAndWaitForPortsOptions = {
+  ports: [1, 2],
+  startOptions: startConfig,
+  cancellationOptions: cancellation,
+};
+export const wait: WaitOptions = {
+  portToCheck: 8080,
+  signal: new AbortController().signal,
+  retries: 3,
+  waitInterval: 100,
+};
 export const signals: Array<Signal | SignalInteger> = ["SIGTERM", "SIGINT", "SIGKILL", 15];
 export const message: ContainerMessage<{ id: number }> = { type: "ping", payload: { id: 1 } };
 export const handler: ContainerEventHandler = async () => {};

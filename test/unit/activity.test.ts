@@ -9,7 +9,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("ActivityTracker", () => {
   it("renews from the clock, counts work in flight, and expires only when idle past the deadline", () => {
     let now = 1_000;
-    const tracker = new ActivityTracker(() => 500, () => now);
+    const tracker = new ActivityTracker(
+      () => 500,
+      () => now,
+    );
     expect(tracker.isExpired()).toBe(false); // no deadline yet
     expect(tracker.renew()).toBe(1_500);
     now = 1_499;
@@ -34,7 +37,10 @@ describe("ActivityTracker", () => {
 
   it("counts the caller's work too: clamped at 0, busy while above, a fresh window when it drops to 0", () => {
     let now = 1_000;
-    const tracker = new ActivityTracker(() => 500, () => now);
+    const tracker = new ActivityTracker(
+      () => 500,
+      () => now,
+    );
     tracker.renew();
     tracker.external = 2;
     expect(tracker.inflight).toBe(2);
@@ -109,7 +115,7 @@ describe("inflightRequests (the counter dependents of the original write)", () =
 });
 
 describe("the sleepAfter alarm", () => {
-  it("class-field sleepAfter (\"2h\") holds from the very first alarm", async () => {
+  it('class-field sleepAfter ("2h") holds from the very first alarm', async () => {
     const stub = fresh(env.FIELDS);
     const before = Date.now();
     await stub.startAndWaitForPorts();
@@ -218,7 +224,9 @@ describe("the sleepAfter alarm", () => {
     const fake = await fakeOf(stub);
     await stub.fetch("http://x/").then((r) => r.text());
     const armed = await alarmOf(stub);
-    const stored = await inObject(stub, (_i, _f, state) => state.storage.get<number>("__CF_CONTAINER_ACTIVITY_DEADLINE"));
+    const stored = await inObject(stub, (_i, _f, state) =>
+      state.storage.get<number>("__CF_CONTAINER_ACTIVITY_DEADLINE"),
+    );
     expect(stored).toBe(armed);
     await evictDurableObject(stub as never);
     // Firing early (before the deadline) must not stop a container whose deadline is still ahead.

@@ -1,11 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { ConfigCache, resolveConfig, type ConfigFields } from "../../src/config";
 
-const base = (): ConfigFields => ({ sleepAfter: "10m", pingEndpoint: "ping", envVars: {}, labels: {}, enableInternet: true });
+const base = (): ConfigFields => ({
+  sleepAfter: "10m",
+  pingEndpoint: "ping",
+  envVars: {},
+  labels: {},
+  enableInternet: true,
+});
 
 describe("resolveConfig", () => {
   it("parses durations and picks the port that proves an instance exists", () => {
-    expect(resolveConfig({ ...base(), sleepAfter: "1m30s", hardTimeout: 5 })).toMatchObject({ sleepAfterMs: 90_000, hardTimeoutMs: 5_000 });
+    expect(resolveConfig({ ...base(), sleepAfter: "1m30s", hardTimeout: 5 })).toMatchObject({
+      sleepAfterMs: 90_000,
+      hardTimeoutMs: 5_000,
+    });
     expect(resolveConfig({ ...base(), defaultPort: 8080, requiredPorts: [9000] }).instancePort).toBe(8080);
     expect(resolveConfig({ ...base(), requiredPorts: [9000, 9001] }).instancePort).toBe(9000);
     expect(resolveConfig(base()).instancePort).toBe(33);

@@ -21,11 +21,7 @@ describe("classifyRuntimeError", () => {
       new Error("Error: There is no container instance that can be provided to this Durable Object, try again later"),
       { kind: "no-instance" },
     ],
-    [
-      "rate limited",
-      new Error("You are requesting too many containers per second"),
-      { kind: "rate-limited" },
-    ],
+    ["rate limited", new Error("You are requesting too many containers per second"), { kind: "rate-limited" }],
     [
       "runtime signal 143",
       new Error("Runtime signalled the container to exit: 143"),
@@ -58,7 +54,9 @@ describe("classifyRuntimeError", () => {
     ],
     [
       "a numeric exitCode on a cause, with a signal message on top",
-      new Error("Runtime signalled the container to exit", { cause: Object.assign(new Error("shutdown"), { exitCode: 0 }) }),
+      new Error("Runtime signalled the container to exit", {
+        cause: Object.assign(new Error("shutdown"), { exitCode: 0 }),
+      }),
       { kind: "exited", exitCode: 0, reason: "runtime_signal" },
     ],
     [
@@ -81,22 +79,14 @@ describe("classifyRuntimeError", () => {
       new Error("Container exited with unexpected exit code"),
       { kind: "exited", exitCode: 1, reason: "exit" },
     ],
-    [
-      "not listening",
-      new Error("connect(): the container is not listening on port 8080"),
-      { kind: "not-listening" },
-    ],
+    ["not listening", new Error("connect(): the container is not listening on port 8080"), { kind: "not-listening" }],
     [
       "not listening, local workerd's wording",
       new Error("Container is not listening to port 8080"),
       { kind: "not-listening" },
     ],
     ["connection lost", new Error("Network connection lost."), { kind: "connection-lost" }],
-    [
-      "not running",
-      new Error("The container is not running, consider calling start()"),
-      { kind: "not-running" },
-    ],
+    ["not running", new Error("The container is not running, consider calling start()"), { kind: "not-running" }],
     [
       "a cause that is a no-instance error",
       new Error("start failed", {
@@ -114,7 +104,11 @@ describe("classifyRuntimeError", () => {
       new Error("outer", { cause: "You are requesting too many containers per second" }),
       { kind: "rate-limited" },
     ],
-    ["a plain string", "Container exited with unexpected exit code: 2", { kind: "exited", exitCode: 2, reason: "exit" }],
+    [
+      "a plain string",
+      "Container exited with unexpected exit code: 2",
+      { kind: "exited", exitCode: 2, reason: "exit" },
+    ],
     ["a plain string, unknown", "something else", { kind: "unknown" }],
     ["an unknown Error", new Error("disk full"), { kind: "unknown" }],
     ["a TypeError", new TypeError("x is not a function"), { kind: "unknown" }],
@@ -165,8 +159,16 @@ describe("startFailureToHttpError / ContainerHttpError.toResponse", () => {
   });
 
   const others: Array<[string, unknown, string]> = [
-    ["an exit", new Error("Container exited with unexpected exit code: 1"), "Container exited with unexpected exit code: 1"],
-    ["not listening", new Error("the container is not listening on port 8080"), "the container is not listening on port 8080"],
+    [
+      "an exit",
+      new Error("Container exited with unexpected exit code: 1"),
+      "Container exited with unexpected exit code: 1",
+    ],
+    [
+      "not listening",
+      new Error("the container is not listening on port 8080"),
+      "the container is not listening on port 8080",
+    ],
     ["an unknown error", new Error("boom"), "boom"],
     ["a thrown string", "plain failure", "plain failure"],
   ];

@@ -71,10 +71,7 @@ export function inObject<R>(
  * through an RPC stub is also reported by the test pool as an unhandled
  * rejection on the object's side, so error cases are exercised in-object.)
  */
-export function errorOf(
-  stub: AnyStub,
-  fn: (instance: any, fake: FakeContainer) => Promise<unknown>,
-): Promise<string> {
+export function errorOf(stub: AnyStub, fn: (instance: any, fake: FakeContainer) => Promise<unknown>): Promise<string> {
   return inObject(stub, (instance, fake) =>
     fn(instance, fake).then(
       () => "resolved without error",

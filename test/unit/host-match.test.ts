@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { canonicalHost, compilePattern, destinationOf, lookupByHost, matchesHost, matchesHostList } from "../../src/outbound/host-match";
+import {
+  canonicalHost,
+  compilePattern,
+  destinationOf,
+  lookupByHost,
+  matchesHost,
+  matchesHostList,
+} from "../../src/outbound/host-match";
 
 const denied = ["evil.com", "*.evil.com", "127.0.0.1", "[::1]", "169.254.169.254"];
 const allowed = ["api.good.com"];
@@ -80,7 +87,13 @@ describe("allow-list: only the allowed host gets through", () => {
     "http://api.good.com.evil/",
     "http://evil.com\\.api.good.com/",
   ];
-  const allowedSpellings = ["http://api.good.com/", "http://API.GOOD.COM/", "http://api.good.com./x", "https://api.good.com:443/", "http://api.good.com:8080/"];
+  const allowedSpellings = [
+    "http://api.good.com/",
+    "http://API.GOOD.COM/",
+    "http://api.good.com./x",
+    "https://api.good.com:443/",
+    "http://api.good.com:8080/",
+  ];
 
   it.each(notAllowed)("%j is not allowed", (url) => {
     expect(matchesHostList(allowed, destinationOf(url))).toBe(false);
@@ -117,10 +130,13 @@ describe("patterns", () => {
     expect(matchesHost(pattern, destinationOf(url))).toBe(expected);
   });
 
-  it.each(["", "bad host", "a/b", "a?b", "user@host", "a\\b", "http://x", "[::1", "x:99999"])("%j never matches anything", (pattern) => {
-    expect(compilePattern(pattern)).toBeNull();
-    expect(matchesHost(pattern, destinationOf("http://x/"))).toBe(false);
-  });
+  it.each(["", "bad host", "a/b", "a?b", "user@host", "a\\b", "http://x", "[::1", "x:99999"])(
+    "%j never matches anything",
+    (pattern) => {
+      expect(compilePattern(pattern)).toBeNull();
+      expect(matchesHost(pattern, destinationOf("http://x/"))).toBe(false);
+    },
+  );
 
   it("canonicalHost strips trailing dots and unmaps IPv4-mapped IPv6", () => {
     expect(canonicalHost("a.com...")).toBe("a.com");

@@ -45,7 +45,12 @@ describe("configuration reaches the runtime", () => {
     const fake = await fakeOf(stub);
     await stub.startAndWaitForPorts();
     expect(fake.starts).toEqual([
-      { env: { FROM_FIELD: "yes" }, entrypoint: ["node", "server.js"], enableInternet: false, labels: { team: "core" } },
+      {
+        env: { FROM_FIELD: "yes" },
+        entrypoint: ["node", "server.js"],
+        enableInternet: false,
+        labels: { team: "core" },
+      },
     ]);
     // requiredPorts [8080, 9090] were both probed before healthy.
     const probed = new Set(fake.requests.map((r) => r.port));
@@ -68,7 +73,12 @@ describe("configuration reaches the runtime", () => {
       ports: 8080,
       startOptions: { envVars: { PER_START: "1" }, entrypoint: ["sh"], enableInternet: true, labels: { a: "b" } },
     });
-    expect(fake.starts[0]).toEqual({ env: { PER_START: "1" }, entrypoint: ["sh"], enableInternet: true, labels: { a: "b" } });
+    expect(fake.starts[0]).toEqual({
+      env: { PER_START: "1" },
+      entrypoint: ["sh"],
+      enableInternet: true,
+      labels: { a: "b" },
+    });
   });
 
   it("positional startAndWaitForPorts(ports, cancellation, startOptions)", async () => {
@@ -82,7 +92,9 @@ describe("configuration reaches the runtime", () => {
   it("a missing ctx.container is a clear error naming the Wrangler containers configuration", async () => {
     // Constructed directly: through a stub the failed construction is only a log line.
     const ctx = { id: env.UNCONFIGURED.newUniqueId() } as unknown as DurableObjectState;
-    expect(() => new UnconfiguredContainer(ctx, env)).toThrow(/ctx\.container is undefined.*"containers" entry.*Wrangler configuration/);
+    expect(() => new UnconfiguredContainer(ctx, env)).toThrow(
+      /ctx\.container is undefined.*"containers" entry.*Wrangler configuration/,
+    );
   });
 
   it("an invalid sleepAfter fails the start with a clear error and starts nothing", async () => {
@@ -101,7 +113,9 @@ describe("configuration reaches the runtime", () => {
   it("invalid ports are rejected before anything starts", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
-    expect(await errorOf(stub, (i) => i.startAndWaitForPorts(70000))).toMatch(/Invalid port: 70000\. Expected an integer from 1 to 65535/);
+    expect(await errorOf(stub, (i) => i.startAndWaitForPorts(70000))).toMatch(
+      /Invalid port: 70000\. Expected an integer from 1 to 65535/,
+    );
     expect(await errorOf(stub, (i) => i.startAndWaitForPorts([8080, 1.5]))).toMatch(/Invalid port: 1\.5/);
     expect(await errorOf(stub, (i) => i.start(undefined, { portToCheck: 0 }))).toMatch(/Invalid portToCheck: 0/);
     expect(await errorOf(stub, (i) => i.containerFetch("http://x/", {}, 0))).toMatch(/Invalid port: 0/);
@@ -180,7 +194,10 @@ describe("failures during start", () => {
     const t0 = Date.now();
     const message = await errorOf(stub, (instance) => {
       instance.swallowErrors = true;
-      return instance.startAndWaitForPorts({ ports: [8080, 9090], cancellationOptions: { portReadyTimeoutMS: 300, waitInterval: 50 } });
+      return instance.startAndWaitForPorts({
+        ports: [8080, 9090],
+        cancellationOptions: { portReadyTimeoutMS: 300, waitInterval: 50 },
+      });
     });
     const elapsed = Date.now() - t0;
     expect(message).toMatch(/Port 9090 was not ready in time.*not listening/);
@@ -215,7 +232,7 @@ describe("failures during start", () => {
     expect(Date.now() - t0).toBeLessThan(3_000);
     expect(message).toMatch(/exited before/);
     await eventually(() => expect(hooks(stub)).toContain("stop:3:exit"));
-    expect((await stub.getState())).toMatchObject({ status: "stopped_with_code", exitCode: 3 });
+    expect(await stub.getState()).toMatchObject({ status: "stopped_with_code", exitCode: 3 });
   });
 
   it("an abort signal cancels the wait promptly; the container keeps starting for the next caller", async () => {
@@ -226,9 +243,10 @@ describe("failures during start", () => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error("client went away")), 30);
       const t0 = Date.now();
-      const message = await instance
-        .startAndWaitForPorts({ cancellationOptions: { abort: controller.signal } })
-        .then(() => "started", (e: Error) => e.message);
+      const message = await instance.startAndWaitForPorts({ cancellationOptions: { abort: controller.signal } }).then(
+        () => "started",
+        (e: Error) => e.message,
+      );
       return { message, elapsed: Date.now() - t0 };
     });
     // Aborted, not started: the port would have opened after 300 ms.
@@ -245,9 +263,10 @@ describe("failures during start", () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
     const message = await runInDurableObject(stub, (instance) =>
-      instance
-        .startAndWaitForPorts({ cancellationOptions: { abort: AbortSignal.abort(new Error("nope")) } })
-        .then(() => "started", (e: Error) => e.message),
+      instance.startAndWaitForPorts({ cancellationOptions: { abort: AbortSignal.abort(new Error("nope")) } }).then(
+        () => "started",
+        (e: Error) => e.message,
+      ),
     );
     expect(message).toMatch(/aborted/);
     expect(fake.starts).toHaveLength(0);
@@ -359,7 +378,11 @@ describe("restarts of the Durable Object", () => {
   it("state written by the original library is read", async () => {
     const stub = fresh(env.TEST);
     await runInDurableObject(stub, async (_instance, state) => {
-      await state.storage.put("__CF_CONTAINER_STATE", { status: "stopped_with_code", exitCode: 7, lastChange: 1_700_000_000_000 });
+      await state.storage.put("__CF_CONTAINER_STATE", {
+        status: "stopped_with_code",
+        exitCode: 7,
+        lastChange: 1_700_000_000_000,
+      });
     });
     await evictDurableObject(stub);
     expect(await stub.getState()).toEqual({ status: "stopped_with_code", exitCode: 7, lastChange: 1_700_000_000_000 });
@@ -393,7 +416,9 @@ describe("waitForPort()", () => {
       return instance.waitForPort({ portToCheck: 9090, retries: 3, waitInterval: 10 });
     });
     expect(message).toMatch(/Port 9090 was not ready in time/);
-    expect(hooks(stub).some((h) => h.startsWith("error:Failed to verify port 9090 is available: Port 9090"))).toBe(true);
+    expect(hooks(stub).some((h) => h.startsWith("error:Failed to verify port 9090 is available: Port 9090"))).toBe(
+      true,
+    );
   });
 
   it("fails fast when the container is not running", async () => {
@@ -416,7 +441,9 @@ describe("messages dependents of the original match by substring", () => {
       instance.swallowErrors = true;
       return instance.startAndWaitForPorts({ cancellationOptions: { portReadyTimeoutMS: 100, waitInterval: 20 } });
     });
-    expect(port).toMatch(/^Failed to verify port 8080 is available: Port 8080 was not ready in time \(last error: .*not listening/);
+    expect(port).toMatch(
+      /^Failed to verify port 8080 is available: Port 8080 was not ready in time \(last error: .*not listening/,
+    );
 
     const other = fresh(env.TEST);
     const otherFake = await fakeOf(other);
@@ -425,7 +452,9 @@ describe("messages dependents of the original match by substring", () => {
       o.swallowErrors = true;
       return o.start(undefined, { retries: 3, waitInterval: 20 });
     });
-    expect(instance).toMatch(/^Container did not start: The container instance was not ready in time \(last error: there is no container instance that can be provided to this durable object\)/i);
+    expect(instance).toMatch(
+      /^Container did not start: The container instance was not ready in time \(last error: there is no container instance that can be provided to this durable object\)/i,
+    );
   });
 });
 
@@ -478,30 +507,38 @@ describe("start failures the runtime reports through monitor()", () => {
     ["start()", (instance) => instance.start(undefined, { retries: 10, waitInterval: 20 })],
     [
       "startAndWaitForPorts()",
-      (instance) => instance.startAndWaitForPorts({ cancellationOptions: { instanceGetTimeoutMS: 200, waitInterval: 20 } }),
+      (instance) =>
+        instance.startAndWaitForPorts({ cancellationOptions: { instanceGetTimeoutMS: 200, waitInterval: 20 } }),
     ],
   ];
 
   /** Errors recorded by onError, and onStop calls, of the fixture behind `stub`. */
-  const errorsAndStops = (stub: { readonly id: DurableObjectId }) => hooks(stub).filter((h) => /^(error|stop):/.test(h));
+  const errorsAndStops = (stub: { readonly id: DurableObjectId }) =>
+    hooks(stub).filter((h) => /^(error|stop):/.test(h));
 
-  it.each(starters)("rate limited: %s rejects with the runtime's own error; onError once, no onStop, stopped", async (_name, begin) => {
-    const stub = fresh(env.TEST);
-    const result = await inObject(stub, async (instance, fake) => {
-      instance.swallowErrors = true;
-      const limited = new Error(RATE_LIMITED);
-      fake.launchFailures.push(limited);
-      const error: unknown = await begin(instance).then(() => undefined, (e: unknown) => e);
-      return { same: error === limited, message: error instanceof Error ? error.message : String(error) };
-    });
-    expect(result).toEqual({ same: true, message: RATE_LIMITED });
-    // A stop, had one been reported, would come from the exit watcher: give it time to show.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(errorsAndStops(stub)).toEqual([`error:${RATE_LIMITED}`]);
-    expect(await stub.getState()).toEqual({ status: "stopped", lastChange: expect.any(Number) });
-    // Not retried: another start would only be rate limited again.
-    expect((await fakeOf(stub)).starts).toHaveLength(1);
-  });
+  it.each(starters)(
+    "rate limited: %s rejects with the runtime's own error; onError once, no onStop, stopped",
+    async (_name, begin) => {
+      const stub = fresh(env.TEST);
+      const result = await inObject(stub, async (instance, fake) => {
+        instance.swallowErrors = true;
+        const limited = new Error(RATE_LIMITED);
+        fake.launchFailures.push(limited);
+        const error: unknown = await begin(instance).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return { same: error === limited, message: error instanceof Error ? error.message : String(error) };
+      });
+      expect(result).toEqual({ same: true, message: RATE_LIMITED });
+      // A stop, had one been reported, would come from the exit watcher: give it time to show.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errorsAndStops(stub)).toEqual([`error:${RATE_LIMITED}`]);
+      expect(await stub.getState()).toEqual({ status: "stopped", lastChange: expect.any(Number) });
+      // Not retried: another start would only be rate limited again.
+      expect((await fakeOf(stub)).starts).toHaveLength(1);
+    },
+  );
 
   it.each(starters)(
     "no instance for the whole budget: %s starts afresh each time, then rejects with the runtime's no-instance error",
@@ -511,7 +548,10 @@ describe("start failures the runtime reports through monitor()", () => {
         instance.swallowErrors = true;
         const failures = Array.from({ length: 100 }, () => new Error(NO_INSTANCE));
         fake.launchFailures.push(...failures);
-        const error: unknown = await begin(instance).then(() => undefined, (e: unknown) => e);
+        const error: unknown = await begin(instance).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         return {
           // The last start's error, the one the runtime reported last.
           isLast: error === failures[fake.starts.length - 1],
@@ -608,7 +648,10 @@ describe("a lost connection to the container service resets the object (ctx.abor
     });
     const message = await errorOf(stub, (instance) => {
       instance.swallowErrors = true;
-      return instance.startAndWaitForPorts({ ports: [8080, 9090], cancellationOptions: { portReadyTimeoutMS: 200, waitInterval: 20 } });
+      return instance.startAndWaitForPorts({
+        ports: [8080, 9090],
+        cancellationOptions: { portReadyTimeoutMS: 200, waitInterval: 20 },
+      });
     });
     expect(message).toMatch(/^Failed to verify port 9090 is available/);
     expect(aborts(stub)).toEqual([]);

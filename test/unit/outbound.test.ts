@@ -2,10 +2,22 @@ import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { errorOf, fakeOf, fresh, inObject } from "./harness";
 
-type Seen = { label: string; url: string; containerId: string; className: string; params: unknown; token?: string; auth?: string };
+type Seen = {
+  label: string;
+  url: string;
+  containerId: string;
+  className: string;
+  params: unknown;
+  token?: string;
+  auth?: string;
+};
 
 /** Start the object's container, then make `url` from inside it; returns status and body. */
-async function outboundFrom(stub: { id: DurableObjectId; fetch(r: string): Promise<Response> }, url: string, init?: RequestInit) {
+async function outboundFrom(
+  stub: { id: DurableObjectId; fetch(r: string): Promise<Response> },
+  url: string,
+  init?: RequestInit,
+) {
   await (await stub.fetch("http://x/")).text();
   return inObject(stub, async (_instance, fake) => {
     const response = await fake.outbound(url, init);
@@ -24,7 +36,9 @@ afterEach(() => vi.restoreAllMocks());
 
 /** ContainerProxy's way to the internet is the global fetch; answer it here (no network in tests). */
 function mockInternet() {
-  return vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => new Response(`internet:${new Request(input).url}`));
+  return vi
+    .spyOn(globalThis, "fetch")
+    .mockImplementation(async (input) => new Response(`internet:${new Request(input).url}`));
 }
 
 describe("static configuration (class fields, define semantics)", () => {
@@ -39,7 +53,12 @@ describe("static configuration (class fields, define semantics)", () => {
   it("per-host handler (exact, then glob) gets the request and the context", async () => {
     const stub = fresh(env.EGRESS);
     const exact = await outboundFrom(stub, "http://api.example.com/v1?q=1");
-    expect(exact.json).toMatchObject({ label: "by-host", url: "http://api.example.com/v1?q=1", className: "EgressContainer", params: null });
+    expect(exact.json).toMatchObject({
+      label: "by-host",
+      url: "http://api.example.com/v1?q=1",
+      className: "EgressContainer",
+      params: null,
+    });
     expect(exact.json!.containerId).toBe(stub.id.toString());
     expect((await outboundFrom(stub, "http://api.example.com:8443/")).json!.label).toBe("by-host-port");
     expect((await outboundFrom(stub, "http://cdn.images.example.com/a.png")).json!.label).toBe("by-glob");
@@ -49,7 +68,12 @@ describe("static configuration (class fields, define semantics)", () => {
 
   it("denied hosts get 520 whatever else is configured", async () => {
     const stub = fresh(env.EGRESS);
-    for (const url of ["http://blocked.example.com/", "http://BLOCKED.example.com./x", "http://x.evil.test/", "http://user@blocked.example.com/"]) {
+    for (const url of [
+      "http://blocked.example.com/",
+      "http://BLOCKED.example.com./x",
+      "http://x.evil.test/",
+      "http://user@blocked.example.com/",
+    ]) {
       const result = await outboundFrom(stub, url);
       expect(result, url).toMatchObject({ status: 520, text: "Origin is disallowed" });
     }
@@ -88,8 +112,14 @@ describe("runtime configuration", () => {
       await instance.setOutboundHandler("withToken", { token: "catch-all-token" });
       await instance.setOutboundByHost("api.example.com", "withToken", { token: "host-token" });
     });
-    expect((await outboundFrom(stub, "http://api.example.com/")).json).toMatchObject({ label: "withToken", token: "host-token" });
-    expect((await outboundFrom(stub, "http://other.example/")).json).toMatchObject({ label: "withToken", token: "catch-all-token" });
+    expect((await outboundFrom(stub, "http://api.example.com/")).json).toMatchObject({
+      label: "withToken",
+      token: "host-token",
+    });
+    expect((await outboundFrom(stub, "http://other.example/")).json).toMatchObject({
+      label: "withToken",
+      token: "catch-all-token",
+    });
     // Static per-host (step 4) still beats the runtime catch-all (step 5).
     expect((await outboundFrom(stub, "http://a.images.example.com/")).json!.label).toBe("by-glob");
     await inObject(stub, (instance) => instance.removeOutboundByHost("api.example.com"));
@@ -107,7 +137,10 @@ describe("runtime configuration", () => {
       await instance.setOutboundByHost("declared.example", "withToken", { token: "kept" });
       await instance.setOutboundByHost("added.example", added);
     });
-    expect((await outboundFrom(stub, "http://declared.example/")).json).toMatchObject({ label: "withToken", token: "kept" });
+    expect((await outboundFrom(stub, "http://declared.example/")).json).toMatchObject({
+      label: "withToken",
+      token: "kept",
+    });
     expect((await outboundFrom(stub, "http://added.example/")).json!.label).toBe(added);
     // The alias merges into the same handlers; a bad value is refused, naming what is accepted.
     const names = await inObject(stub, (instance) => {
@@ -127,7 +160,10 @@ describe("runtime configuration", () => {
     const stub = fresh(env.NAMED);
     mockInternet();
     await inObject(stub, (instance) =>
-      instance.setOutboundByHosts({ "a.example": "other", "*.b.example": { method: "withToken", params: { token: "b" } } }),
+      instance.setOutboundByHosts({
+        "a.example": "other",
+        "*.b.example": { method: "withToken", params: { token: "b" } },
+      }),
     );
     expect((await outboundFrom(stub, "http://a.example/")).json!.label).toBe("other");
     expect((await outboundFrom(stub, "http://x.b.example/")).json).toMatchObject({ label: "withToken", token: "b" });
@@ -141,7 +177,9 @@ describe("runtime configuration", () => {
       /Outbound handler "nope" not found in NamedOnlyContainer\.outboundHandlers\. Known handlers: withToken, other\./,
     );
     expect(await errorOf(stub, (i) => i.setOutboundByHosts({ "a.example": "nope" }))).toMatch(/"nope" not found/);
-    expect(await errorOf(stub, (i) => i.setOutboundByHost("bad host/", "other"))).toMatch(/Invalid host pattern: "bad host\/"/);
+    expect(await errorOf(stub, (i) => i.setOutboundByHost("bad host/", "other"))).toMatch(
+      /Invalid host pattern: "bad host\/"/,
+    );
     expect(await errorOf(stub, (i) => i.setAllowedHosts("a.example"))).toMatch(/expects an array/);
     const stored = await inObject(stub, (_i, _f, state) => state.storage.get("OUTBOUND_CONFIGURATION"));
     expect(stored).toBeUndefined();
@@ -212,11 +250,19 @@ describe("allow-list with a credential-injecting handler (the documented use)", 
   it("injects the credential for the partner API, lets allow-listed hosts out, blocks the rest", async () => {
     const stub = fresh(env.ALLOWLIST);
     const fetchSpy = mockInternet();
-    expect((await outboundFrom(stub, "http://api.partner.example/orders")).json).toMatchObject({ label: "credential", auth: "Bearer injected" });
+    expect((await outboundFrom(stub, "http://api.partner.example/orders")).json).toMatchObject({
+      label: "credential",
+      auth: "Bearer injected",
+    });
     // Allow-listed, no handler: the internet, although enableInternet is false.
     expect((await outboundFrom(stub, "http://pkg.trusted.dev/x")).text).toBe("internet:http://pkg.trusted.dev/x");
     expect(fetchSpy).toHaveBeenCalledTimes(1);
-    for (const url of ["http://evil.example/", "http://trusted.dev/", "http://api.partner.example.evil.example/", "http://api.partner.example@evil.example/"]) {
+    for (const url of [
+      "http://evil.example/",
+      "http://trusted.dev/",
+      "http://api.partner.example.evil.example/",
+      "http://api.partner.example@evil.example/",
+    ]) {
       expect((await outboundFrom(stub, url)).status, url).toBe(520);
     }
   });
@@ -257,17 +303,44 @@ describe("HTTPS and misconfiguration", () => {
 });
 
 describe("ContainerProxy props built by a Worker itself", () => {
-  const client = { enableInternet: false, containerId: "abc", className: "EgressContainer", outboundByHostOverrides: { "x.example": { method: "withToken", params: { token: "t" } } } };
+  const client = {
+    enableInternet: false,
+    containerId: "abc",
+    className: "EgressContainer",
+    outboundByHostOverrides: { "x.example": { method: "withToken", params: { token: "t" } } },
+  };
 
   it.each([
     ["the shape a client builds", client, undefined],
-    ["the full shape this package builds", { ...client, allowedHosts: ["a"], deniedHosts: [], outboundHandlerOverride: { method: "other" }, interceptAll: true }, undefined],
+    [
+      "the full shape this package builds",
+      {
+        ...client,
+        allowedHosts: ["a"],
+        deniedHosts: [],
+        outboundHandlerOverride: { method: "other" },
+        interceptAll: true,
+      },
+      undefined,
+    ],
     ["not an object", "props", /props must be an object, got string/],
     ["no className", { ...client, className: undefined }, /props\.className must be the Container class's name/],
     ["a numeric containerId", { ...client, containerId: 7 }, /props\.containerId must be a string/],
-    ["enableInternet as a string", { ...client, enableInternet: "yes" }, /props\.enableInternet must be a boolean, got string/],
-    ["an override without a method", { ...client, outboundByHostOverrides: { "x.example": "withToken" } }, /props\.outboundByHostOverrides\["x\.example"\] must be \{ method: string, params\? \}/],
-    ["deniedHosts not a list", { ...client, deniedHosts: "a.example" }, /props\.deniedHosts must be an array of host patterns/],
+    [
+      "enableInternet as a string",
+      { ...client, enableInternet: "yes" },
+      /props\.enableInternet must be a boolean, got string/,
+    ],
+    [
+      "an override without a method",
+      { ...client, outboundByHostOverrides: { "x.example": "withToken" } },
+      /props\.outboundByHostOverrides\["x\.example"\] must be \{ method: string, params\? \}/,
+    ],
+    [
+      "deniedHosts not a list",
+      { ...client, deniedHosts: "a.example" },
+      /props\.deniedHosts must be an array of host patterns/,
+    ],
   ] as const)("%s", async (_label, props, problem) => {
     const { propsProblem } = await import("../../src/outbound/proxy");
     const found = propsProblem(props);
@@ -294,7 +367,9 @@ describe("ContainerProxy props built by a Worker itself", () => {
     expect(seen.refused.status).toBe(500);
     // Every text response the library builds says what it is.
     expect(seen.refused.type).toBe("text/plain; charset=utf-8");
-    expect(seen.refused.text).toMatch(/^ContainerProxy: invalid props: props\.enableInternet must be a boolean, got string\. Expected \{ className: string/);
+    expect(seen.refused.text).toMatch(
+      /^ContainerProxy: invalid props: props\.enableInternet must be a boolean, got string\. Expected \{ className: string/,
+    );
   });
 
   it("a class that was only given handlers (never constructed) is found by its name, as the original's static setter registers it", async () => {
@@ -304,12 +379,21 @@ describe("ContainerProxy props built by a Worker itself", () => {
     const seen = await inObject(stub, async (instance, _fake, state) => {
       const exports = (state as unknown as { exports: { ContainerProxy: (o: { props: unknown }) => Fetcher } }).exports;
       const proxy = exports.ContainerProxy({
-        props: { enableInternet: false, containerId: instance.ctx.id.toString(), className: "ContainerProxy", outboundByHostOverrides: { "r2.internal": { method: "mountHandler" } } },
+        props: {
+          enableInternet: false,
+          containerId: instance.ctx.id.toString(),
+          className: "ContainerProxy",
+          outboundByHostOverrides: { "r2.internal": { method: "mountHandler" } },
+        },
       });
       const res = await proxy.fetch("http://r2.internal/bucket/key");
       return { status: res.status, text: await res.text() };
     });
     expect(seen.status).toBe(200);
-    expect(JSON.parse(seen.text)).toMatchObject({ label: "mount", url: "http://r2.internal/bucket/key", className: "ContainerProxy" });
+    expect(JSON.parse(seen.text)).toMatchObject({
+      label: "mount",
+      url: "http://r2.internal/bucket/key",
+      className: "ContainerProxy",
+    });
   });
 });

@@ -42,7 +42,11 @@ describe("resolvePortsToWait", () => {
     ["defaultPort when no requiredPorts", [undefined, undefined, 3000, FALLBACK_PORT], [3000]],
     ["an explicit empty list falls back like no ports given", [[], [8080], 3000, FALLBACK_PORT], [8080]],
     ["fallback when nothing is configured", [undefined, undefined, undefined, FALLBACK_PORT], [33]],
-    ["duplicates in explicit ports removed, order kept", [[9000, 8080, 9000, 8080], undefined, undefined, 33], [9000, 8080]],
+    [
+      "duplicates in explicit ports removed, order kept",
+      [[9000, 8080, 9000, 8080], undefined, undefined, 33],
+      [9000, 8080],
+    ],
     ["duplicates in requiredPorts removed", [undefined, [8080, 8080, 9222], undefined, 33], [8080, 9222]],
   ];
 

@@ -16,7 +16,9 @@ describe("fetch() routing", () => {
 
   it("removes the routing header before the request reaches the container", async () => {
     const stub = fresh(env.TEST);
-    const body = await (await stub.fetch(switchPort(new Request("http://x/", { headers: { "x-a": "1" } }), 8080))).json<{
+    const body = await (
+      await stub.fetch(switchPort(new Request("http://x/", { headers: { "x-a": "1" } }), 8080))
+    ).json<{
       headers: Record<string, string>;
     }>();
     expect(body.headers["x-a"]).toBe("1");
@@ -47,8 +49,15 @@ describe("containerFetch()", () => {
   it("accepts (request, port), (url, init, port) and relative URLs", async () => {
     const stub = fresh(env.TEST);
     const results = await inObject(stub, async (instance) => {
-      const a: Response = await instance.containerFetch(new Request("http://x/a", { method: "PUT", body: "payload" }), 8080);
-      const b: Response = await instance.containerFetch("/relative?q=1", { method: "POST", body: "hi", headers: { "x-b": "2" } }, 8080);
+      const a: Response = await instance.containerFetch(
+        new Request("http://x/a", { method: "PUT", body: "payload" }),
+        8080,
+      );
+      const b: Response = await instance.containerFetch(
+        "/relative?q=1",
+        { method: "POST", body: "hi", headers: { "x-b": "2" } },
+        8080,
+      );
       const c: Response = await instance.containerFetch("http://x/c", undefined, 9090);
       const d: Response = await instance.containerFetch(new URL("http://x/d"));
       return [await a.json(), await b.json(), await c.text(), await d.json()];

@@ -2,9 +2,20 @@ import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { alarmOf, errorOf, eventually, fresh, hooks, inObject } from "./harness";
 
-type Row = { id: string; callback: string; payload: string | null; type: string; time: number; delayInSeconds: number | null };
+type Row = {
+  id: string;
+  callback: string;
+  payload: string | null;
+  type: string;
+  time: number;
+  delayInSeconds: number | null;
+};
 const rowsOf = (stub: { id: DurableObjectId }) =>
-  inObject(stub, (_i, _f, state) => state.storage.sql.exec<Row>("SELECT id, callback, payload, type, time, delayInSeconds FROM container_schedules ORDER BY time").toArray());
+  inObject(stub, (_i, _f, state) =>
+    state.storage.sql
+      .exec<Row>("SELECT id, callback, payload, type, time, delayInSeconds FROM container_schedules ORDER BY time")
+      .toArray(),
+  );
 
 describe("schedule()", () => {
   it("a number of seconds gives a delayed schedule, stored in container_schedules, and arms the alarm", async () => {
@@ -16,7 +27,14 @@ describe("schedule()", () => {
     expect(schedule.time).toBeGreaterThanOrEqual(Math.floor(before + 120));
     expect(schedule.time).toBeLessThanOrEqual(Math.floor(before + 121));
     expect(await rowsOf(stub)).toEqual([
-      { id: schedule.taskId, callback: "ping", payload: '{"n":1}', type: "delayed", time: schedule.time, delayInSeconds: 120 },
+      {
+        id: schedule.taskId,
+        callback: "ping",
+        payload: '{"n":1}',
+        type: "delayed",
+        time: schedule.time,
+        delayInSeconds: 120,
+      },
     ]);
     expect(await alarmOf(stub)).toBeLessThanOrEqual(schedule.time * 1000);
   });
@@ -25,7 +43,13 @@ describe("schedule()", () => {
     const stub = fresh(env.TEST);
     const when = new Date(Date.now() + 3_600_000);
     const schedule = await inObject(stub, (instance) => instance.schedule(when, "ping"));
-    expect(schedule).toEqual({ taskId: expect.any(String), callback: "ping", payload: undefined, type: "scheduled", time: Math.floor(when.getTime() / 1000) });
+    expect(schedule).toEqual({
+      taskId: expect.any(String),
+      callback: "ping",
+      payload: undefined,
+      type: "scheduled",
+      time: Math.floor(when.getTime() / 1000),
+    });
     expect((await rowsOf(stub))[0]).toMatchObject({ type: "scheduled", payload: null, delayInSeconds: null });
   });
 
@@ -62,7 +86,9 @@ describe("schedule()", () => {
     expect(await errorOf(stub, (i) => i.schedule(Number.NaN, "ping"))).toMatch(/got number NaN/);
     expect(await errorOf(stub, (i) => i.schedule("soon", "ping"))).toMatch(/got "soon"/);
     expect(await errorOf(stub, (i) => i.schedule(new Date("nope"), "ping"))).toMatch(/invalid Date/);
-    expect(await errorOf(stub, (i) => i.schedule(10, "ping", { big: 10n }))).toMatch(/payload must be JSON-serialisable/);
+    expect(await errorOf(stub, (i) => i.schedule(10, "ping", { big: 10n }))).toMatch(
+      /payload must be JSON-serialisable/,
+    );
     expect(
       await errorOf(stub, (i) => {
         const circular: Record<string, unknown> = {};
@@ -98,7 +124,9 @@ describe("running schedules", () => {
     const stub = fresh(env.TEST);
     const schedule = await inObject(stub, (instance) => instance.schedule(3_600, "ping", "later"));
     await evictDurableObject(stub as never);
-    expect(await inObject(stub, (instance) => instance.getSchedule(schedule.taskId))).toMatchObject({ payload: "later" });
+    expect(await inObject(stub, (instance) => instance.getSchedule(schedule.taskId))).toMatchObject({
+      payload: "later",
+    });
     // Make it due, then fire the alarm.
     await inObject(stub, (_i, _f, state) => state.storage.sql.exec("UPDATE container_schedules SET time = 0"));
     expect(await runDurableObjectAlarm(stub as never)).toBe(true);
@@ -112,12 +140,27 @@ describe("running schedules", () => {
       // The original's layout: 9-character ids, JSON payloads, seconds, NULL delay for "scheduled".
       state.storage.sql.exec(
         "INSERT INTO container_schedules (id, callback, payload, type, time, delayInSeconds) VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)",
-        "AbCdEfGh1", "ping", '{"from":"original"}', "scheduled", 0, null,
-        "ZyXwVuTs9", "ping", '"keep"', "delayed", future, 3_600,
+        "AbCdEfGh1",
+        "ping",
+        '{"from":"original"}',
+        "scheduled",
+        0,
+        null,
+        "ZyXwVuTs9",
+        "ping",
+        '"keep"',
+        "delayed",
+        future,
+        3_600,
       );
     });
     expect(await inObject(stub, (instance) => instance.getSchedule("ZyXwVuTs9"))).toEqual({
-      taskId: "ZyXwVuTs9", callback: "ping", payload: "keep", type: "delayed", time: future, delayInSeconds: 3_600,
+      taskId: "ZyXwVuTs9",
+      callback: "ping",
+      payload: "keep",
+      type: "delayed",
+      time: future,
+      delayInSeconds: 3_600,
     });
     expect(await runDurableObjectAlarm(stub as never)).toBe(false); // nothing armed yet: the rows were written by hand
     await inObject(stub, (instance) => instance.scheduleNextAlarm(0));

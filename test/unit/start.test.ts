@@ -65,7 +65,12 @@ describe("runtimeStartOptions", () => {
   });
 
   it("copies env, entrypoint and labels so later changes to the fields do not leak", () => {
-    const defaults: StartDefaults = { envVars: { A: "1" }, entrypoint: ["a"], enableInternet: true, labels: { l: "1" } };
+    const defaults: StartDefaults = {
+      envVars: { A: "1" },
+      entrypoint: ["a"],
+      enableInternet: true,
+      labels: { l: "1" },
+    };
     const options = runtimeStartOptions(defaults);
     defaults.envVars!.A = "2";
     defaults.entrypoint!.push("b");
@@ -81,7 +86,11 @@ describe("normaliseStartArgs", () => {
 
   const cases: Array<[string, Parameters<typeof normaliseStartArgs>, ReturnType<typeof normaliseStartArgs>]> = [
     ["no arguments", [], {}],
-    ["object form is returned as given", [{ ports: [1, 2], startOptions: start }], { ports: [1, 2], startOptions: start }],
+    [
+      "object form is returned as given",
+      [{ ports: [1, 2], startOptions: start }],
+      { ports: [1, 2], startOptions: start },
+    ],
     ["empty object form", [{}], {}],
     ["positional single port", [8080], { ports: 8080 }],
     ["positional array is ports, not options", [[8080, 9222]], { ports: [8080, 9222] }],

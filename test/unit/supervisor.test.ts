@@ -18,13 +18,33 @@ describe("restartDecision", () => {
     ["no policy", undefined, { exitCode: 1, requested: false, attempts: 0 }, { action: "none" }],
     ["never", { on: "never" } as RestartPolicy, { exitCode: 1, requested: false, attempts: 0 }, { action: "none" }],
     ["failure, exit 0", failure, { exitCode: 0, requested: false, attempts: 0 }, { action: "none" }],
-    ["failure, exit 1", failure, { exitCode: 1, requested: false, attempts: 0 }, { action: "restart", attempt: 1, delayMs: 100 }],
-    ["failure, second", failure, { exitCode: 137, requested: false, attempts: 1 }, { action: "restart", attempt: 2, delayMs: 200 }],
+    [
+      "failure, exit 1",
+      failure,
+      { exitCode: 1, requested: false, attempts: 0 },
+      { action: "restart", attempt: 1, delayMs: 100 },
+    ],
+    [
+      "failure, second",
+      failure,
+      { exitCode: 137, requested: false, attempts: 1 },
+      { action: "restart", attempt: 2, delayMs: 200 },
+    ],
     ["failure, out of retries", failure, { exitCode: 1, requested: false, attempts: 2 }, { action: "give-up" }],
     ["asked-for exits never restart", failure, { exitCode: 143, requested: true, attempts: 0 }, { action: "none" }],
-    ["always, exit 0", always, { exitCode: 0, requested: false, attempts: 0 }, { action: "restart", attempt: 1, delayMs: 100 }],
+    [
+      "always, exit 0",
+      always,
+      { exitCode: 0, requested: false, attempts: 0 },
+      { action: "restart", attempt: 1, delayMs: 100 },
+    ],
     ["always, out of retries", always, { exitCode: 0, requested: false, attempts: 1 }, { action: "give-up" }],
-    ["default maxRetries is 3", { on: "failure" } as RestartPolicy, { exitCode: 1, requested: false, attempts: 3 }, { action: "give-up" }],
+    [
+      "default maxRetries is 3",
+      { on: "failure" } as RestartPolicy,
+      { exitCode: 1, requested: false, attempts: 3 },
+      { action: "give-up" },
+    ],
   ] as const)("%s", (_name, policy, exit, expected) => {
     expect(restartDecision(policy, exit, 0.5)).toEqual(expected);
   });
@@ -54,7 +74,9 @@ describe("assertRestartPolicy", () => {
     expect(() => assertRestartPolicy(policy)).toThrow(/Expected \{ on: "failure" \| "always" \| "never"/);
   });
   it("accepts a full policy", () => {
-    expect(() => assertRestartPolicy({ on: "always", maxRetries: 0, backoff: { initialMs: 0, maxMs: 10, factor: 1, jitter: 1 } })).not.toThrow();
+    expect(() =>
+      assertRestartPolicy({ on: "always", maxRetries: 0, backoff: { initialMs: 0, maxMs: 10, factor: 1, jitter: 1 } }),
+    ).not.toThrow();
   });
 });
 
@@ -106,13 +128,22 @@ describe("restart policy on the fake runtime", () => {
       expect((await stub.getState()).restart).toMatchObject({ attempts: attempt, lastExitCode: 3 });
     }
     await inObject(stub, (_i, inner) => inner.exit(3));
-    await eventually(async () => expect((await stub.getState()).restart).toEqual({ attempts: 2, gaveUp: true, lastExitCode: 3 }));
+    await eventually(async () =>
+      expect((await stub.getState()).restart).toEqual({ attempts: 2, gaveUp: true, lastExitCode: 3 }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(fake.starts).toHaveLength(3);
     expect((await stub.getState()).status).toBe("stopped_with_code");
     const restarts = events(stub).filter((e) => e.type === "restart");
-    expect(restarts.map((e) => e.type === "restart" && [e.attempt, e.delayMs])).toEqual([[1, 30], [2, 60]]);
-    expect(events(stub).filter((e) => e.type === "start").map((e) => e.type === "start" && e.restart)).toEqual([false, true, true]);
+    expect(restarts.map((e) => e.type === "restart" && [e.attempt, e.delayMs])).toEqual([
+      [1, 30],
+      [2, 60],
+    ]);
+    expect(
+      events(stub)
+        .filter((e) => e.type === "start")
+        .map((e) => e.type === "start" && e.restart),
+    ).toEqual([false, true, true]);
     expect(events(stub).at(-1)).toMatchObject({ type: "restartGaveUp", attempts: 2, exitCode: 3 });
     // A start that is not a restart resets the policy.
     await stub.fetch("http://x/").then((r) => r.text());
@@ -160,7 +191,14 @@ describe("hardTimeout on the fake runtime", () => {
     await inObject(stub, (instance) => void (instance.hardTimeout = "200ms"));
     await stub.fetch("http://x/").then((r) => r.text());
     // Keep it busy: requests keep renewing the idle timer.
-    const busy = setInterval(() => void stub.fetch("http://x/").then((r) => r.text()).catch(() => {}), 30);
+    const busy = setInterval(
+      () =>
+        void stub
+          .fetch("http://x/")
+          .then((r) => r.text())
+          .catch(() => {}),
+      30,
+    );
     try {
       await eventually(() => expect(fake.signals).toContain(15));
     } finally {
@@ -209,7 +247,9 @@ describe("lifecycle events", () => {
       instance.swallowErrors = true;
       await (await instance.containerFetch("http://x/")).text();
     });
-    expect(events(stub).find((e) => e.type === "error")).toMatchObject({ error: expect.objectContaining({ message: "boom at start" }) });
+    expect(events(stub).find((e) => e.type === "error")).toMatchObject({
+      error: expect.objectContaining({ message: "boom at start" }),
+    });
     await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
     await stub.fetch("http://x/").then((r) => r.text());
     await eventually(() => expect(events(stub).some((e) => e.type === "activityExpired")).toBe(true));

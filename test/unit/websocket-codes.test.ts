@@ -67,10 +67,10 @@ describe("sendableCloseReason", () => {
     ["a long ASCII reason", "x".repeat(500), "x".repeat(123)],
     // "é" is 2 bytes: 62 of them are 124 bytes; cutting at 123 would split the last one.
     ["2-byte characters are not split", "é".repeat(62), "é".repeat(61)],
-    ["2-byte characters that fit exactly", "a" + "é".repeat(61), "a" + "é".repeat(61)],
+    ["2-byte characters that fit exactly", `a${"é".repeat(61)}`, `a${"é".repeat(61)}`],
     // "😀" is 4 bytes: 31 of them are 124 bytes; the 31st would be cut.
     ["4-byte characters are not split", "😀".repeat(31), "😀".repeat(30)],
-    ["mixed ASCII and 3-byte characters", "ab" + "€".repeat(41), "ab" + "€".repeat(40)],
+    ["mixed ASCII and 3-byte characters", `ab${"€".repeat(41)}`, `ab${"€".repeat(40)}`],
   ];
 
   it.each(cases)("%s", (_name, reason, expected) => {

@@ -1,5 +1,14 @@
 // Entry point of the unit-test Worker: exports the fixture Durable Objects.
-export { AbortingContainer, CountingContainer, FieldContainer, OverridingContainer, OptionsContainer, PortlessContainer, TestContainer, UnconfiguredContainer } from "./objects/containers";
+export {
+  AbortingContainer,
+  CountingContainer,
+  FieldContainer,
+  OverridingContainer,
+  OptionsContainer,
+  PortlessContainer,
+  TestContainer,
+  UnconfiguredContainer,
+} from "./objects/containers";
 
 export {
   AllowListContainer,

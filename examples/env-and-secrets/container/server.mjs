@@ -6,7 +6,7 @@ import http from "node:http";
 const env = process.env;
 const fingerprint = (value) => createHash("sha256").update(value).digest("hex").slice(0, 12);
 
-const server = http.createServer((req, res) => {
+const server = http.createServer((_req, res) => {
   res.writeHead(200, { "content-type": "application/json" });
   res.end(
     JSON.stringify({

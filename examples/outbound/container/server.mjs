@@ -10,11 +10,13 @@ function get(target) {
     ? { host: proxy.hostname, port: proxy.port, path: url.href, headers: { host: url.host } }
     : { host: url.hostname, port: url.port || 80, path: url.pathname + url.search };
   return new Promise((resolve, reject) => {
-    http.get(options, (res) => {
-      let body = "";
-      res.on("data", (chunk) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode, body }));
-    }).on("error", reject);
+    http
+      .get(options, (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode, body }));
+      })
+      .on("error", reject);
   });
 }
 

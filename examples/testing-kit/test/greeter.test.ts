@@ -11,14 +11,19 @@ function freshGreeter() {
 
 /** The fake runtime behind a stub (inside the object, where fake controls must run). */
 function withFake<R>(stub: DurableObjectStub<Greeter>, fn: (fake: FakeContainer, instance: Greeter) => R | Promise<R>) {
-  return runInDurableObject(stub, (instance: Greeter, state) => fn(state.container as unknown as FakeContainer, instance));
+  return runInDurableObject(stub, (instance: Greeter, state) =>
+    fn(state.container as unknown as FakeContainer, instance),
+  );
 }
 
 describe("Greeter", () => {
   it("starts its container on the first call and greets", async () => {
     const greeter = freshGreeter();
     expect(await greeter.greet("Ada")).toBe("Hello, Ada!");
-    const starts = await withFake(greeter, (fake, instance) => ({ runtime: fake.starts.length, hook: instance.starts }));
+    const starts = await withFake(greeter, (fake, instance) => ({
+      runtime: fake.starts.length,
+      hook: instance.starts,
+    }));
     expect(starts).toEqual({ runtime: 1, hook: 1 });
   });
 

@@ -10,13 +10,25 @@ import { type CallResult, callMethod } from "../../shared/call-method";
 
 /** The slice of a Container class both libraries provide that the scenario uses. */
 // A mixin's base constructor must take any[] (TypeScript's rule for mixins).
-export type ContainerBase = new (...args: any[]) => {
+export type ContainerBase = new (
+  ...args: any[]
+) => {
   defaultPort?: number;
   sleepAfter: string | number;
 };
 
 const TICKS_KEY = "handover:ticks";
-const CALLABLE = new Set(["startAndWaitForPorts", "stop", "getState", "schedule", "getSchedule", "listSchedules", "ticks", "library", "hooks"]);
+const CALLABLE = new Set([
+  "startAndWaitForPorts",
+  "stop",
+  "getState",
+  "schedule",
+  "getSchedule",
+  "listSchedules",
+  "ticks",
+  "library",
+  "hooks",
+]);
 
 /** The scenario's class on top of `Base`; `library` names which library it is. */
 export function handoverClass<B extends ContainerBase>(Base: B, library: string) {
@@ -46,7 +58,10 @@ export function handoverClass<B extends ContainerBase>(Base: B, library: string)
 
     async #hook(entry: string): Promise<void> {
       const storage = (this as unknown as { ctx: DurableObjectState }).ctx.storage;
-      await storage.put("handover:hooks", [...((await storage.get<string[]>("handover:hooks")) ?? []), `${library} ${entry}`]);
+      await storage.put("handover:hooks", [
+        ...((await storage.get<string[]>("handover:hooks")) ?? []),
+        `${library} ${entry}`,
+      ]);
     }
 
     async hooks(): Promise<string[]> {

@@ -19,7 +19,11 @@ describe("scenario 5 (fake runtime): eviction while the container keeps running"
       await (await o.fetch(new Request("http://x/"))).text();
       await o.schedule(1, "ping", { n: 1 });
       const later = await o.schedule(3600, "ping", { n: 2 });
-      return { state: await o.getState(), deadline: await state.storage.get<number>(ACTIVITY_DEADLINE_KEY), later: later.taskId };
+      return {
+        state: await o.getState(),
+        deadline: await state.storage.get<number>(ACTIVITY_DEADLINE_KEY),
+        later: later.taskId,
+      };
     });
     await evictDurableObject(stub as never);
     expect(fake.running).toBe(true);

@@ -105,8 +105,18 @@ describe("scenario 10 (fake runtime): getState() repairs itself", () => {
 
 describe("scenario 12 (fake runtime): the runtime's wording drifts", () => {
   it.each([
-    ["a rollout exit", new Error("Runtime signalled the container to exit due to a new version rollout: 0"), "stop:0:runtime_signal", { status: "stopped" }],
-    ["mixed case", new Error("CONTAINER EXITED WITH UNEXPECTED EXIT CODE: 9"), "stop:9:exit", { status: "stopped_with_code", exitCode: 9 }],
+    [
+      "a rollout exit",
+      new Error("Runtime signalled the container to exit due to a new version rollout: 0"),
+      "stop:0:runtime_signal",
+      { status: "stopped" },
+    ],
+    [
+      "mixed case",
+      new Error("CONTAINER EXITED WITH UNEXPECTED EXIT CODE: 9"),
+      "stop:9:exit",
+      { status: "stopped_with_code", exitCode: 9 },
+    ],
     [
       "an unknown message with a numeric exitCode",
       Object.assign(new Error("process reaped by supervisor"), { exitCode: 42 }),
@@ -147,7 +157,9 @@ describe("scenario 14 (fake runtime): the container runtime goes away and comes 
     for (let i = 0; i < 2; i++) {
       const res = await stub.fetch(`http://x/down-${i}`);
       expect(res.status).toBe(500);
-      expect(await res.text()).toBe("Failed to start container: The runtime could not start the container: Container failed to start");
+      expect(await res.text()).toBe(
+        "Failed to start container: The runtime could not start the container: Container failed to start",
+      );
     }
     expect((await stub.getState()).status).toBe("stopped");
     // Back: the next request starts a fresh process and is served.

@@ -60,14 +60,21 @@ async function state(id: string): Promise<State> {
 
 /** Polls the object's state until it is `status`; returns that state. */
 function waitForStatus(id: string, status: string, timeoutMs = 60_000): Promise<State> {
-  return waitFor(`sandbox ${id} to be ${status}`, async () => {
-    const now = await state(id);
-    return now.status === status ? now : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `sandbox ${id} to be ${status}`,
+    async () => {
+      const now = await state(id);
+      return now.status === status ? now : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** A request to a preview URL: sent to wrangler, with the preview host in Host (what DNS would do). */
-function previewGet(previewUrl: string, path: string): Promise<{ status: number; length: number | undefined; bytes: number; body: string }> {
+function previewGet(
+  previewUrl: string,
+  path: string,
+): Promise<{ status: number; length: number | undefined; bytes: number; body: string }> {
   const preview = new URL(previewUrl);
   const local = new URL(baseUrl());
   return new Promise((resolve, reject) => {
@@ -88,7 +95,9 @@ function previewGet(previewUrl: string, path: string): Promise<{ status: number;
           });
         });
         res.on("error", reject);
-        res.on("aborted", () => reject(new Error(`preview response cut off after ${chunks.reduce((n, c) => n + c.length, 0)} bytes`)));
+        res.on("aborted", () =>
+          reject(new Error(`preview response cut off after ${chunks.reduce((n, c) => n + c.length, 0)} bytes`)),
+        );
       },
     );
     req.on("error", reject);
@@ -109,7 +118,10 @@ async function expose(id: string, options?: Options): Promise<string> {
 describe(`@cloudflare/sandbox on ${which === "ours" ? "workerd-containers" : "the original @cloudflare/containers"}`, () => {
   test("the SDK's own import of @cloudflare/containers resolves to the library under test", async () => {
     const res = await fetch(`${baseUrl()}/which`);
-    expect(await res.json()).toEqual({ containers: which === "ours" ? "workerd-containers" : "original", sandboxExtendsIt: true });
+    expect(await res.json()).toEqual({
+      containers: which === "ours" ? "workerd-containers" : "original",
+      sandboxExtendsIt: true,
+    });
   });
 
   test("exec returns stdout and the exit code", async () => {
@@ -132,7 +144,10 @@ describe(`@cloudflare/sandbox on ${which === "ours" ? "workerd-containers" : "th
     const events = result.events!;
     expect(events[0]!.type).toBe("start");
     expect(events.at(-1)).toMatchObject({ type: "complete", exitCode: 0 });
-    const output = events.filter((e) => e.type === "stdout").map((e) => e.data).join("");
+    const output = events
+      .filter((e) => e.type === "stdout")
+      .map((e) => e.data)
+      .join("");
     expect(output).toBe("one\ntwo\n");
   });
 
@@ -177,7 +192,9 @@ describe(`@cloudflare/sandbox on ${which === "ours" ? "workerd-containers" : "th
     const via = await exec(id, whichTransport, options);
     expect(via).toMatchObject({ exitCode: 0, stdout: `${transport}\n` });
     await call(id, "writeFile", ["/tmp/t.txt", `over ${transport}`], options);
-    expect((await call<{ content: string }>(id, "readFile", ["/tmp/t.txt"], options)).content).toBe(`over ${transport}`);
+    expect((await call<{ content: string }>(id, "readFile", ["/tmp/t.txt"], options)).content).toBe(
+      `over ${transport}`,
+    );
   });
 
   test("destroy() stops the container and the state says stopped", async () => {

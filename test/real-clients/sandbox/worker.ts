@@ -32,8 +32,19 @@ interface CallBody {
 
 /** The SDK calls a test may make through /call. */
 const CALLABLE = new Set([
-  "exec", "writeFile", "readFile", "startProcess", "listProcesses", "getProcess", "killProcess",
-  "exposePort", "unexposePort", "getExposedPorts", "destroy", "setKeepAlive", "setSleepAfter",
+  "exec",
+  "writeFile",
+  "readFile",
+  "startProcess",
+  "listProcesses",
+  "getProcess",
+  "killProcess",
+  "exposePort",
+  "unexposePort",
+  "getExposedPorts",
+  "destroy",
+  "setKeepAlive",
+  "setSleepAfter",
 ]);
 
 const json = (value: unknown, status = 200) => Response.json(value, { status });
@@ -64,7 +75,10 @@ export default {
       const started = Date.now();
       if (!CALLABLE.has(body.method)) return json(failure(new Error(`not callable: ${body.method}`), started), 400);
       try {
-        const sandbox = getSandbox(env.Sandbox, body.id, body.options) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+        const sandbox = getSandbox(env.Sandbox, body.id, body.options) as unknown as Record<
+          string,
+          (...a: unknown[]) => Promise<unknown>
+        >;
         const value = await sandbox[body.method]!(...(body.args ?? []));
         return json({ ok: true, value: plain(body.method, value), ms: Date.now() - started });
       } catch (error) {
@@ -87,7 +101,10 @@ export default {
       // Only this package's Container has lifecycle events (onEvent): proof
       // that the alias reached the SDK's own import, not just this file's.
       const ours = typeof (Container.prototype as unknown as Record<string, unknown>).onEvent === "function";
-      return json({ containers: ours ? "workerd-containers" : "original", sandboxExtendsIt: Object.getPrototypeOf(Sandbox) === Container });
+      return json({
+        containers: ours ? "workerd-containers" : "original",
+        sandboxExtendsIt: Object.getPrototypeOf(Sandbox) === Container,
+      });
     }
     const state = url.pathname.match(/^\/state\/([^/]+)$/);
     if (state) {

@@ -153,7 +153,11 @@ export class OverridingContainer extends TestContainer {
     await super.scheduleNextAlarm(ms);
   }
 
-  override containerFetch(input: Request | string | URL, initOrPort?: RequestInit | number, port?: number): Promise<Response> {
+  override containerFetch(
+    input: Request | string | URL,
+    initOrPort?: RequestInit | number,
+    port?: number,
+  ): Promise<Response> {
     record(this.ctx.id, "call:containerFetch");
     return super.containerFetch(input, initOrPort, port);
   }

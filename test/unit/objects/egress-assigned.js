@@ -13,7 +13,8 @@ export class AssignedEgressContainer extends Container {
   }
 }
 
-AssignedEgressContainer.outboundProxy = (request) => new Response(`assigned-catch-all:${new URL(request.url).hostname}`);
+AssignedEgressContainer.outboundProxy = (request) =>
+  new Response(`assigned-catch-all:${new URL(request.url).hostname}`);
 AssignedEgressContainer.outboundProxies = {
-  named: (request, _env, ctx) => new Response(`assigned-named:${ctx.params?.tag}`),
+  named: (_request, _env, ctx) => new Response(`assigned-named:${ctx.params?.tag}`),
 };

@@ -12,11 +12,22 @@ function withEcho(fake: FakeContainer): void {
 /** Describe what a handler saw, so tests can assert on it. */
 function report(label: string) {
   return (request: Request, _env: unknown, ctx: OutboundHandlerContext<unknown>) =>
-    Response.json({ label, url: request.url, containerId: ctx.containerId, className: ctx.className, params: ctx.params ?? null });
+    Response.json({
+      label,
+      url: request.url,
+      containerId: ctx.containerId,
+      className: ctx.className,
+      params: ctx.params ?? null,
+    });
 }
 
 const withToken: OutboundHandler<Env, { token: string }> = (request, _env, ctx) =>
-  Response.json({ label: "withToken", url: request.url, token: ctx.params.token, auth: request.headers.get("authorization") });
+  Response.json({
+    label: "withToken",
+    url: request.url,
+    token: ctx.params.token,
+    auth: request.headers.get("authorization"),
+  });
 
 /** Static configuration as TypeScript class fields (define semantics). */
 export class EgressContainer extends Container<Env> {
@@ -64,8 +75,14 @@ export class AllowListContainer extends Container<Env> {
   override allowedHosts = ["api.partner.example", "*.trusted.dev"];
   static override outboundByHost = {
     "api.partner.example": (request: Request) => {
-      const withCredential = new Request(request, { headers: { ...Object.fromEntries(request.headers), authorization: "Bearer injected" } });
-      return Response.json({ label: "credential", auth: withCredential.headers.get("authorization"), url: withCredential.url });
+      const withCredential = new Request(request, {
+        headers: { ...Object.fromEntries(request.headers), authorization: "Bearer injected" },
+      });
+      return Response.json({
+        label: "credential",
+        auth: withCredential.headers.get("authorization"),
+        url: withCredential.url,
+      });
     },
   };
 

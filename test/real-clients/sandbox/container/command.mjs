@@ -229,7 +229,7 @@ class Run {
       liveChildren.delete(child);
       if (this.timedOut) this.emit("stderr", `stand-in: command timed out after ${timeoutMs} ms\n`);
       // A shell reports death by signal N as 128+N; so do we.
-      this.finish(this.timedOut ? 124 : code ?? 128 + signalNumber(signal), signal);
+      this.finish(this.timedOut ? 124 : (code ?? 128 + signalNumber(signal)), signal);
     });
     if (timeoutMs > 0) {
       this.#timer = setTimeout(() => {
@@ -292,7 +292,11 @@ export function launch(line, { session, env: extraEnv, cwd: cwdOverride, timeout
   if (!file || !isExecutableFile(file)) {
     const exists = file && statSafe(file);
     if (exists && (exists.isDirectory() || !isExecutableFile(file))) {
-      run.finishLater(126, "", `bash: line 1: ${program}: ${exists.isDirectory() ? "Is a directory" : "Permission denied"}\n`);
+      run.finishLater(
+        126,
+        "",
+        `bash: line 1: ${program}: ${exists.isDirectory() ? "Is a directory" : "Permission denied"}\n`,
+      );
     } else if (program.includes("/")) {
       run.finishLater(127, "", `bash: line 1: ${program}: No such file or directory\n`);
     } else {
@@ -344,7 +348,8 @@ function builtin(name, args, { session, env, cwd }) {
     }
     case "cd": {
       const target = resolve(cwd, args[0] ?? env.HOME ?? "/");
-      if (!isDirectory(target)) return { exitCode: 1, stdout: "", stderr: `bash: line 1: cd: ${args[0]}: No such file or directory\n` };
+      if (!isDirectory(target))
+        return { exitCode: 1, stdout: "", stderr: `bash: line 1: cd: ${args[0]}: No such file or directory\n` };
       if (session) session.cwd = target;
       return ok();
     }

@@ -133,7 +133,12 @@ function defineApi({ RpcTarget }, dispatch) {
       const chunks = [];
       for await (const chunk of stream) chunks.push(Buffer.from(chunk));
       const data = Buffer.concat(chunks);
-      const r = await call("POST", "/api/write", { path, content: data.toString("base64"), encoding: "base64", sessionId });
+      const r = await call("POST", "/api/write", {
+        path,
+        content: data.toString("base64"),
+        encoding: "base64",
+        sessionId,
+      });
       return { success: true, path: r.path, bytesWritten: data.length, timestamp: r.timestamp };
     }
     deleteFile(path, sessionId) {
@@ -247,7 +252,10 @@ export async function serveRpcSocket(ws, dispatch, log, quiet = false) {
   SandboxAPI ??= defineApi(lib, async (request) => {
     const started = Date.now();
     const result = await dispatch(request);
-    if (!quiet) log(`rpc ${request.method} ${request.pathname} ${result.status}${result.sse ? " (stream)" : ""} ${Date.now() - started}ms`);
+    if (!quiet)
+      log(
+        `rpc ${request.method} ${request.pathname} ${result.status}${result.sse ? " (stream)" : ""} ${Date.now() - started}ms`,
+      );
     return result;
   });
   const session = new lib.RpcSession(transport, new SandboxAPI());

@@ -127,7 +127,9 @@ function fsFailure(error, path, operation) {
 
 function requireString(body, field) {
   if (typeof body?.[field] !== "string" || body[field] === "") {
-    throw Object.assign(new Error(`${field} is required`), { response: fail("VALIDATION_FAILED", `${field} is required`, { field }) });
+    throw Object.assign(new Error(`${field} is required`), {
+      response: fail("VALIDATION_FAILED", `${field} is required`, { field }),
+    });
   }
   return body[field];
 }
@@ -359,7 +361,13 @@ function execEvents(command, body) {
 
 function processEvents(record) {
   return sse((emit, end) => {
-    emit({ type: "process_info", processId: record.id, command: record.command, status: record.status, timestamp: now() });
+    emit({
+      type: "process_info",
+      processId: record.id,
+      command: record.command,
+      status: record.status,
+      timestamp: now(),
+    });
     if (record.stdout) emit({ type: "stdout", data: record.stdout, processId: record.id, timestamp: now() });
     if (record.stderr) emit({ type: "stderr", data: record.stderr, processId: record.id, timestamp: now() });
     const finish = () => {
@@ -479,7 +487,14 @@ const routes = {
     });
     return new Promise((resolveRun) => {
       run.onExit((exitCode) => {
-        const response = ok({ exitCode, stdout, stderr, command, duration: Date.now() - started, sessionId: session.id });
+        const response = ok({
+          exitCode,
+          stdout,
+          stderr,
+          command,
+          duration: Date.now() - started,
+          sessionId: session.id,
+        });
         response.json.success = exitCode === 0; // the command's success, as ExecResult has it
         resolveRun(response);
       });
@@ -490,7 +505,12 @@ const routes = {
   "POST /api/process/start": ({ body }) => {
     const command = requireString(body, "command");
     if (body.processId !== undefined && processes.has(body.processId) && !isDone(processes.get(body.processId))) {
-      return fail("PROCESS_ERROR", `Process '${body.processId}' is already running`, { processId: body.processId }, 409);
+      return fail(
+        "PROCESS_ERROR",
+        `Process '${body.processId}' is already running`,
+        { processId: body.processId },
+        409,
+      );
     }
     const record = startTracked(command, body);
     return ok({ processId: record.id, pid: record.pid, command });
@@ -559,7 +579,13 @@ const fileRoutes = {
     if (failure) return failure;
     const binary = looksBinary(data);
     return sse((emit, end) => {
-      emit({ type: "metadata", mimeType: mimeFor(path, binary), size: data.length, isBinary: binary, encoding: binary ? "base64" : "utf-8" });
+      emit({
+        type: "metadata",
+        mimeType: mimeFor(path, binary),
+        size: data.length,
+        isBinary: binary,
+        encoding: binary ? "base64" : "utf-8",
+      });
       // 48 KiB: a multiple of 3 keeps every base64 chunk independently decodable.
       const step = 48 * 1024;
       const decoder = new TextDecoder("utf-8");
@@ -624,8 +650,14 @@ const fileRoutes = {
     const options = body.options ?? {};
     let files;
     try {
-      if (!statSync(path).isDirectory()) return fail("NOT_DIRECTORY", `${path} is not a directory`, { path, operation: "list" });
-      files = listDir(path, path, { recursive: options.recursive === true, includeHidden: options.includeHidden === true }, []);
+      if (!statSync(path).isDirectory())
+        return fail("NOT_DIRECTORY", `${path} is not a directory`, { path, operation: "list" });
+      files = listDir(
+        path,
+        path,
+        { recursive: options.recursive === true, includeHidden: options.includeHidden === true },
+        [],
+      );
     } catch (error) {
       return fsFailure(error, path, "list");
     }
@@ -633,7 +665,8 @@ const fileRoutes = {
   },
   "POST /api/port-watch": ({ body }) => {
     const port = Number(body?.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail("VALIDATION_FAILED", "port is required", { field: "port" });
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return fail("VALIDATION_FAILED", "port is required", { field: "port" });
     const interval = Math.max(50, Number(body.interval ?? 500));
     return sse((emit, end) => {
       let stopped = false;
@@ -709,14 +742,26 @@ async function handleHttp(req, res) {
   } catch (error) {
     return sendHttp(req, res, fail("VALIDATION_FAILED", `Invalid JSON body: ${error.message}`, {}), started, url);
   }
-  const result = await dispatch({ method: req.method, pathname: url.pathname, query: url.searchParams, body, transport: "http" });
+  const result = await dispatch({
+    method: req.method,
+    pathname: url.pathname,
+    query: url.searchParams,
+    body,
+    transport: "http",
+  });
   sendHttp(req, res, result, started, url);
 }
 
 function sendHttp(req, res, result, started, url) {
-  const logLine = () => !QUIET && log(`${req.method} ${url.pathname} ${result.status}${result.sse ? " (stream)" : ""} ${Date.now() - started}ms`);
+  const logLine = () =>
+    !QUIET &&
+    log(`${req.method} ${url.pathname} ${result.status}${result.sse ? " (stream)" : ""} ${Date.now() - started}ms`);
   if (result.sse) {
-    res.writeHead(result.status, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    res.writeHead(result.status, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     res.flushHeaders();
     let ended = false;
     const cancel = result.sse(
@@ -754,7 +799,7 @@ function serveTransportSocket(ws) {
   const streams = new Map(); // request id → cancel()
   const send = (message) => ws.send(JSON.stringify(message), false);
 
-  ws.onMessage(async (data, isBinary) => {
+  ws.onMessage(async (data, _isBinary) => {
     let message;
     try {
       message = JSON.parse(data.toString("utf8"));
@@ -767,15 +812,29 @@ function serveTransportSocket(ws) {
       return;
     }
     if (message?.type !== "request" || typeof message.id !== "string" || typeof message.path !== "string") {
-      return send({ type: "error", id: message?.id, code: "INVALID_REQUEST", message: "Message must be a valid WSRequest", status: 400 });
+      return send({
+        type: "error",
+        id: message?.id,
+        code: "INVALID_REQUEST",
+        message: "Message must be a valid WSRequest",
+        status: 400,
+      });
     }
     const { id } = message;
     const started = Date.now();
     const url = new URL(message.path, "http://localhost");
     const method = (message.method ?? "GET").toUpperCase();
     try {
-      const result = await dispatch({ method, pathname: url.pathname, query: url.searchParams, body: message.body, transport: "websocket" });
-      const logLine = () => !QUIET && log(`ws ${method} ${url.pathname} ${result.status}${result.sse ? " (stream)" : ""} ${Date.now() - started}ms`);
+      const result = await dispatch({
+        method,
+        pathname: url.pathname,
+        query: url.searchParams,
+        body: message.body,
+        transport: "websocket",
+      });
+      const logLine = () =>
+        !QUIET &&
+        log(`ws ${method} ${url.pathname} ${result.status}${result.sse ? " (stream)" : ""} ${Date.now() - started}ms`);
       if (result.sse) {
         let ended = false;
         const cancel = result.sse(
@@ -788,10 +847,11 @@ function serveTransportSocket(ws) {
             logLine();
           },
         );
-        if (!ended) streams.set(id, () => {
-          ended = true;
-          cancel?.();
-        });
+        if (!ended)
+          streams.set(id, () => {
+            ended = true;
+            cancel?.();
+          });
         return;
       }
       const body = result.json ?? (result.text !== undefined ? { message: result.text } : undefined);
@@ -822,7 +882,11 @@ function previewApp() {
       const size = Math.max(1, Math.floor(Number(url.searchParams.get("size") ?? 1024)));
       const chunk = Buffer.alloc(size, "x");
       // x-drip-bytes too: a proxy on the way may drop content-length for a streamed body.
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": chunks * size, "x-drip-bytes": chunks * size });
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "content-length": chunks * size,
+        "x-drip-bytes": chunks * size,
+      });
       res.flushHeaders();
       for (let i = 0; i < chunks; i++) {
         await new Promise((r) => setTimeout(r, ms / Math.max(chunks, 1)));
@@ -889,4 +953,3 @@ previewApp().listen(PREVIEW_PORT, "0.0.0.0", () => {
   log(`preview app listening on ${PREVIEW_PORT}`);
   control.listen(CONTROL_PORT, "0.0.0.0", () => log(`control plane listening on ${CONTROL_PORT} (version ${VERSION})`));
 });
-
