@@ -198,11 +198,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       state: this.#state,
       activity: this.#activity,
       config: () => this.#checkedConfig(),
-      beforeStart: async (options, launch) => {
-        await this.#outbound.apply(options.enableInternet);
-        await this.#supervisor.noteLaunch(launch);
-      },
-      afterExit: (exit) => this.#supervisor.afterExit(exit),
+      outbound: this.#outbound,
+      supervisor: this.#supervisor,
       emit: (event) => this.#emit(event),
       armIdleTimer: async () => {
         // The original calls scheduleNextAlarm() on every start; an override expects it.
@@ -212,9 +209,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
       // Looked up on each call: `ctx.abort` is the seam a test replaces.
       resetObject: (reason) => this.ctx.abort(reason),
-      onStart: () => this.onStart(),
-      onStop: (params) => this.onStop(params),
-      onError: (error) => this.onError(error),
+      hooks: this,
     });
     if (options) applyOptions(this, options);
     void ctx.blockConcurrencyWhile(async () => {

@@ -9,10 +9,12 @@ import { SIGNAL_NUMBERS } from "../constants";
 import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
 import { abortError, pollUntilReady, sleep, type ProbeResult } from "../readiness";
-import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
+import type { ContainerRuntime } from "../runtime";
+import type { OutboundController } from "../outbound/controller";
 import type { ContainerEvent } from "../events";
 import type { ContainerStartConfigOptions, Signal, SignalInteger, StopParams } from "../types";
 import type { StateStore } from "./state";
+import type { Supervisor } from "./supervisor";
 import { watchExit, type ExitOutcome } from "./monitor";
 import type { ResolvedConfig } from "../config";
 import { runtimeStartOptions, type WaitBudget } from "./start";
@@ -24,10 +26,10 @@ export interface LifecycleHost {
   readonly activity: ActivityTracker;
   /** The resolved, validated fields (throws naming a bad one). */
   config(): ResolvedConfig;
-  /** Work that must precede each start (outbound interception, restart bookkeeping). */
-  beforeStart(options: RuntimeStartOptions, launch: Launch): Promise<void>;
-  /** Called after a process's exit was handled (state written, `onStop` called). */
-  afterExit(exit: { params: StopParams; requested: boolean }): Promise<void>;
+  /** Registers outbound interception with the runtime before each start. */
+  readonly outbound: Pick<OutboundController, "apply">;
+  /** Counts each start (restart bookkeeping, hard timeout) and decides after each exit. */
+  readonly supervisor: Pick<Supervisor, "noteLaunch" | "afterExit">;
   /** Deliver a lifecycle event (errors are the host's to swallow). */
   emit(event: ContainerEvent): void;
   /** After a launch: make sure the alarm fires by the idle deadline. */
@@ -38,6 +40,12 @@ export interface LifecycleHost {
    * the instance; the next request gets a fresh one.
    */
   resetObject(reason: string): void;
+  /** The Container's hooks (a subclass's overrides included). */
+  readonly hooks: LifecycleHooks;
+}
+
+/** The hooks the lifecycle calls, on the Container itself. */
+export interface LifecycleHooks {
   onStart(): void | Promise<void>;
   onStop(params: StopParams): void | Promise<void>;
   onError(error: unknown): unknown;
@@ -359,7 +367,8 @@ export class Lifecycle {
     const at = Date.now();
     try {
       const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
-      await this.#host.beforeStart(options, { restart: launch.restart, at });
+      await this.#host.outbound.apply(options.enableInternet);
+      await this.#host.supervisor.noteLaunch({ restart: launch.restart, at });
       if (!runtime.running) runtime.start(options);
     } catch (error) {
       if (!runtime.running) {
@@ -461,7 +470,7 @@ export class Lifecycle {
     if (run.started) return;
     run.started = true;
     await this.#host.blockConcurrencyWhile(async () => {
-      await this.#host.onStart();
+      await this.#host.hooks.onStart();
     });
   }
 
@@ -519,12 +528,12 @@ export class Lifecycle {
       uptimeMs: run.startedAt === undefined ? undefined : at - run.startedAt,
     });
     await this.#callOnStop(outcome.params);
-    if (this.#run === run) await this.#host.afterExit({ params: outcome.params, requested });
+    if (this.#run === run) await this.#host.supervisor.afterExit({ params: outcome.params, requested });
   }
 
   async #callOnStop(params: StopParams): Promise<void> {
     try {
-      await this.#host.onStop(params);
+      await this.#host.hooks.onStop(params);
     } catch (error) {
       console.error("workerd-containers: onStop threw:", error);
     }
@@ -534,7 +543,7 @@ export class Lifecycle {
   async #reportError(error: unknown): Promise<void> {
     this.#host.emit({ type: "error", at: Date.now(), error });
     try {
-      await this.#host.onError(error);
+      await this.#host.hooks.onError(error);
     } catch {
       // The caller rethrows the original error.
     }
