@@ -77,7 +77,7 @@ export class ConfigCache {
   readonly #read: () => ConfigFields;
   #key: unknown[] | undefined;
   #config: ResolvedConfig | undefined;
-  #sleepAfter: { value: string | number; ms: number } | undefined;
+  readonly #durations = new Map<"sleepAfter" | "hardTimeout", { value: string | number; ms: number }>();
 
   constructor(read: () => ConfigFields) {
     this.#read = read;
@@ -96,13 +96,28 @@ export class ConfigCache {
 
   /**
    * `sleepAfter` in ms, parsed once per value, for the idle timer (it runs on
-   * every request): a bad field elsewhere (say `hardTimeout`) is refused by
-   * the start that needs it, not by each renewal of a running container.
+   * every request): a bad field elsewhere (say `readyOn`) is refused by the
+   * start that needs it, not by each renewal of a running container.
    */
   sleepAfterMs(): number {
-    const value = this.#read().sleepAfter;
-    if (this.#sleepAfter?.value !== value) this.#sleepAfter = { value, ms: parseDuration(value, "sleepAfter") };
-    return this.#sleepAfter.ms;
+    return this.#duration("sleepAfter", this.#read().sleepAfter);
+  }
+
+  /**
+   * `hardTimeout` in ms (or `undefined`), read alone for the same reason: a
+   * running container's hard timeout must not fail over another field.
+   */
+  hardTimeoutMs(): number | undefined {
+    const value = this.#read().hardTimeout;
+    return value === undefined ? undefined : this.#duration("hardTimeout", value);
+  }
+
+  #duration(field: "sleepAfter" | "hardTimeout", value: string | number): number {
+    const known = this.#durations.get(field);
+    if (known?.value === value) return known.ms;
+    const ms = parseDuration(value, field);
+    this.#durations.set(field, { value, ms });
+    return ms;
   }
 }
 

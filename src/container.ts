@@ -189,7 +189,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       storage: ctx.storage,
       isRunning: () => runtime.running,
       policy: () => this.restart,
-      hardTimeoutMs: () => this.#config.get().hardTimeoutMs,
+      hardTimeoutMs: () => this.#config.hardTimeoutMs(),
       emit: (event) => this.#emit(event),
       armBy: async (time) => void (await this.#clock.ensureBy(time)),
     });
@@ -662,8 +662,10 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
         const instancePort = this.#config.get().instancePort;
         await this.#lifecycle.start(this.#lastStartOptions, instancePort, waitBudget(), { restart: true });
       } catch (error) {
-        // onError has seen it; the exit it causes (if any) feeds the policy again.
+        // onError has seen it. An exit it caused has fed the policy already;
+        // a start refused before any process ran is counted here.
         console.error("workerd-containers: restart failed:", error);
+        await this.#supervisor.restartFailed();
       }
     }
   }

@@ -89,6 +89,8 @@ export class Lifecycle {
   readonly #host: LifecycleHost;
   #run: Run | undefined;
   #starting: Promise<Run> | undefined;
+  /** Counts stop()/destroy() calls, so a start waiting to retry sees one that came meanwhile. */
+  #stopsAsked = 0;
   #reconciling: Promise<void> | undefined;
 
   constructor(host: LifecycleHost) {
@@ -233,6 +235,7 @@ export class Lifecycle {
    * returns `undefined`.
    */
   async #beginStop(): Promise<Run | undefined> {
+    this.#stopsAsked++;
     if (!this.#host.runtime.running) {
       const run = this.#run;
       if (run && !run.ended) await this.#closeOutVanished(run);
@@ -310,6 +313,7 @@ export class Lifecycle {
         : this.#watch(undefined)
       : await this.#startProcess(startOptions, launch);
     let retryDelayMs = budget.intervalMs;
+    const stopsAsked = this.#stopsAsked;
     for (;;) {
       try {
         await pollUntilReady(runtime, instancePort, this.#host.config().pingUrl, {
@@ -337,6 +341,15 @@ export class Lifecycle {
             run.startError !== undefined && classifyRuntimeError(run.startError).kind === "no-instance";
           if (noInstance && Date.now() + retryDelayMs < budget.instanceDeadline) {
             await sleep(retryDelayMs);
+            // A stop() or destroy() meanwhile wins: it asked for no container.
+            if (this.#stopsAsked !== stopsAsked) {
+              failure = new ContainerAbortedError(
+                "Container start was cancelled: stop() or destroy() was called while it waited for an instance",
+                { cause: run.startError },
+              );
+              await this.#reportError(failure);
+              throw failure;
+            }
             retryDelayMs = Math.min(retryDelayMs * 2, NO_INSTANCE_RETRY_MAX_DELAY_MS);
             run = await this.#startProcess(startOptions, launch);
             continue;

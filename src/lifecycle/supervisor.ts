@@ -130,6 +130,8 @@ export class Supervisor {
   #status: RestartStatus | undefined;
   #hardDeadline: number | undefined;
   #terminating = false;
+  /** Whether the process of the latest launch has exited (and `afterExit` decided). */
+  #exitSeen = false;
 
   constructor(host: SupervisorHost) {
     this.#host = host;
@@ -153,6 +155,7 @@ export class Supervisor {
       await this.#host.storage.delete(RESTART_STATUS_KEY);
     }
     this.#terminating = false;
+    this.#exitSeen = false;
     const hardTimeoutMs = this.#host.hardTimeoutMs();
     if (hardTimeoutMs === undefined) return;
     this.#hardDeadline = at + hardTimeoutMs;
@@ -162,6 +165,7 @@ export class Supervisor {
 
   /** A process ended: clear its hard deadline; restart or give up as the policy says. */
   async afterExit(exit: { params: StopParams; requested: boolean }): Promise<void> {
+    this.#exitSeen = true;
     if (this.#hardDeadline !== undefined) {
       this.#hardDeadline = undefined;
       await this.#host.storage.delete(HARD_DEADLINE_KEY);
@@ -189,6 +193,16 @@ export class Supervisor {
     await this.#host.storage.put(RESTART_STATUS_KEY, this.#status);
   }
 
+  /**
+   * A restart's start failed and no process exited (rate limited, no
+   * instance): count it as a failed attempt, so the policy backs off and
+   * tries again or gives up, instead of waiting for an exit that never comes.
+   */
+  async restartFailed(): Promise<void> {
+    if (this.#exitSeen) return;
+    await this.afterExit({ params: { exitCode: this.#status?.lastExitCode ?? 1, reason: "exit" }, requested: false });
+  }
+
   /** When the supervisor next needs the alarm (ms), if at all. */
   dueAt(): number | undefined {
     const restartAt = this.#host.isRunning() ? undefined : this.#status?.nextAt;
@@ -205,8 +219,10 @@ export class Supervisor {
   async due(now: number = Date.now()): Promise<SupervisorAction> {
     if (this.#host.isRunning() && this.#hardDeadline !== undefined && now >= this.#hardDeadline) {
       if (this.#terminating) return "kill";
+      // Read before any state changes: a throw here must not skip the SIGTERM step.
+      const hardTimeoutMs = this.#host.hardTimeoutMs() ?? 0;
       this.#terminating = true;
-      this.#host.emit({ type: "hardTimeout", at: now, hardTimeoutMs: this.#host.hardTimeoutMs() ?? 0 });
+      this.#host.emit({ type: "hardTimeout", at: now, hardTimeoutMs });
       this.#hardDeadline = now + HARD_TIMEOUT_KILL_GRACE_MS;
       await this.#host.storage.put(HARD_DEADLINE_KEY, this.#hardDeadline);
       return "stop";

@@ -567,6 +567,24 @@ describe("start failures the runtime reports through monitor()", () => {
     },
   );
 
+  it("destroy() while a start waits to retry for an instance wins: the start fails, nothing is left running", async () => {
+    const stub = fresh(env.TEST);
+    const outcome = await inObject(stub, async (instance, fake) => {
+      instance.swallowErrors = true;
+      fake.launchFailures.push(new Error(NO_INSTANCE), new Error(NO_INSTANCE));
+      const start = instance.startAndWaitForPorts({ cancellationOptions: { waitInterval: 1_000 } }).then(
+        () => "started",
+        (error: Error) => error.message,
+      );
+      await eventually(() => expect(fake.starts.length).toBeGreaterThanOrEqual(1));
+      await instance.destroy();
+      return { result: await start, starts: fake.starts.length, running: fake.running };
+    });
+    expect(outcome.result).toMatch(/^Container start was cancelled: stop\(\) or destroy\(\) was called/);
+    expect(outcome.running).toBe(false);
+    expect((await stub.getState()).status).toBe("stopped");
+  });
+
   it("no instance twice, then one: the third start is served; onStart once, no onError, no onStop", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);

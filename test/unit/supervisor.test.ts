@@ -173,6 +173,27 @@ describe("restart policy on the fake runtime", () => {
     await eventually(() => expect(fake.starts).toHaveLength(2));
   });
 
+  it("a restart the runtime refuses (rate limited, no process ran) counts as a failed attempt: the policy tries again", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => {
+      instance.swallowErrors = true;
+      instance.restart = { on: "failure", maxRetries: 3, backoff: { initialMs: 30, jitter: 0 } };
+    });
+    await stub.fetch("http://x/").then((r) => r.text());
+    fake.launchFailures.push(new Error("You are requesting too many containers per second"));
+    await inObject(stub, (_i, inner) => inner.exit(3));
+    // Restart 1 is refused; restart 2 runs.
+    await eventually(() => expect(fake.starts).toHaveLength(3));
+    await eventually(() => expect(fake.running).toBe(true));
+    expect((await stub.getState()).restart).toMatchObject({ attempts: 2, lastExitCode: 3 });
+    expect(
+      events(stub)
+        .filter((e) => e.type === "restart")
+        .map((e) => e.type === "restart" && e.attempt),
+    ).toEqual([1, 2]);
+  });
+
   it("an invalid policy is a clear error at start", async () => {
     const stub = fresh(env.TEST);
     const message = await errorOf(stub, (instance) => {
@@ -206,6 +227,17 @@ describe("hardTimeout on the fake runtime", () => {
     }
     expect(events(stub).some((e) => e.type === "hardTimeout")).toBe(true);
     expect(events(stub).find((e) => e.type === "stop")).toMatchObject({ requested: true });
+  });
+
+  it("reaches SIGTERM first even when another field turned invalid while it ran", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => void (instance.hardTimeout = "200ms"));
+    await stub.fetch("http://x/").then((r) => r.text());
+    await inObject(stub, (instance) => void (instance.readyOn = { path: "no-slash" }));
+    await eventually(() => expect(fake.signals).toContain(15));
+    expect(fake.signals[0]).toBe(15);
+    expect(events(stub).some((e) => e.type === "hardTimeout")).toBe(true);
   });
 
   it("an invalid hardTimeout is a clear error at start", async () => {
