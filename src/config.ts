@@ -31,10 +31,12 @@ export interface ReadinessProbe {
   accept?: (status: number) => boolean;
 }
 
-/** A validated, frozen view of the fields. */
+/**
+ * A validated, frozen view of the fields. The durations are checked here but
+ * read through {@link ConfigCache.sleepAfterMs} and
+ * {@link ConfigCache.hardTimeoutMs}, which do not fail over other fields.
+ */
 export interface ResolvedConfig {
-  readonly sleepAfterMs: number;
-  readonly hardTimeoutMs: number | undefined;
   readonly defaultPort: number | undefined;
   readonly requiredPorts: readonly number[];
   /** The port probed to learn that the runtime gave the container an instance. */
@@ -49,8 +51,8 @@ export interface ResolvedConfig {
 
 /** Resolve `fields`; throws naming the field and what is accepted. */
 export function resolveConfig(fields: ConfigFields): ResolvedConfig {
-  const sleepAfterMs = parseDuration(fields.sleepAfter, "sleepAfter");
-  const hardTimeoutMs = fields.hardTimeout === undefined ? undefined : parseDuration(fields.hardTimeout, "hardTimeout");
+  parseDuration(fields.sleepAfter, "sleepAfter");
+  if (fields.hardTimeout !== undefined) parseDuration(fields.hardTimeout, "hardTimeout");
   if (fields.defaultPort !== undefined) assertPort(fields.defaultPort, "defaultPort");
   const requiredPorts = Object.freeze([...(fields.requiredPorts ?? [])]);
   for (const port of requiredPorts) assertPort(port, "requiredPorts entry");
@@ -61,8 +63,6 @@ export function resolveConfig(fields: ConfigFields): ResolvedConfig {
   const checkedPort = fields.readyOn?.port ?? fields.defaultPort;
   const { envVars, entrypoint, enableInternet, labels } = fields;
   return Object.freeze({
-    sleepAfterMs,
-    hardTimeoutMs,
     defaultPort: fields.defaultPort,
     requiredPorts,
     instancePort: fields.defaultPort ?? requiredPorts[0] ?? FALLBACK_PORT,

@@ -11,7 +11,8 @@ const base = (): ConfigFields => ({
 
 describe("resolveConfig", () => {
   it("parses durations and picks the port that proves an instance exists", () => {
-    expect(resolveConfig({ ...base(), sleepAfter: "1m30s", hardTimeout: 5 })).toMatchObject({
+    const durations = new ConfigCache(() => ({ ...base(), sleepAfter: "1m30s", hardTimeout: 5 }));
+    expect({ sleepAfterMs: durations.sleepAfterMs(), hardTimeoutMs: durations.hardTimeoutMs() }).toEqual({
       sleepAfterMs: 90_000,
       hardTimeoutMs: 5_000,
     });
@@ -59,7 +60,8 @@ describe("ConfigCache", () => {
     expect(second).not.toBe(first);
     expect(second.requiredPorts).toEqual([8080, 9090]);
     fields.sleepAfter = "5s";
-    expect(cache.get().sleepAfterMs).toBe(5_000);
+    expect(cache.get()).not.toBe(second);
+    expect(cache.sleepAfterMs()).toBe(5_000);
   });
 
   it("keeps refusing a bad field on every read (nothing stale is served)", () => {
