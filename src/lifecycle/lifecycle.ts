@@ -185,15 +185,7 @@ export class Lifecycle {
             what: `Port ${port}`,
             headline: `Failed to verify port ${port} is available`,
             accept: probe.accept,
-            giveUp: (result) => {
-              const gone = this.#exitedWhileWaiting(run, result, `port ${port} was ready`);
-              // pollUntilReady throws what this returns; the runtime's errors need not be Errors.
-              return gone === undefined
-                ? undefined
-                : gone instanceof Error
-                  ? gone
-                  : new Error(messageOf(gone), { cause: gone });
-            },
+            giveUp: (result) => this.#exitedWhileWaiting(run, result, `port ${port} was ready`),
           });
         }),
       );
@@ -437,10 +429,12 @@ export class Lifecycle {
   }
 
   /** The error ending a port wait early when the process is gone, else `undefined`. */
-  #exitedWhileWaiting(run: Run, result: Extract<ProbeResult, { ready: false }>, until: string): unknown {
+  #exitedWhileWaiting(run: Run, result: Extract<ProbeResult, { ready: false }>, until: string): Error | undefined {
     if (result.failure.kind === "no-instance" || result.failure.kind === "rate-limited") return undefined;
     if (!run.ended && this.#host.runtime.running) return undefined;
-    return this.#goneError(run, result, until);
+    const gone = this.#goneError(run, result, until);
+    // pollUntilReady throws what giveUp returns; the runtime's errors need not be Errors.
+    return gone instanceof Error ? gone : new Error(messageOf(gone), { cause: gone });
   }
 
   /**
