@@ -28,6 +28,11 @@ const OTHERS: TestProjectConfiguration[] = [
   // "workerd-containers" to this repository's dist/.
   "examples/testing-kit/vitest.config.ts",
   {
+    // `workerd-containers doctor` (bin/, cli/) in Node, against stub docker
+    // commands and temporary projects; one file reads this machine's Docker.
+    test: { name: "cli", environment: "node", include: ["test/cli/**/*.test.ts"], testTimeout: 60_000 },
+  },
+  {
     // test/integration/harness.ts starts one wrangler dev; one file at a time on it.
     test: {
       ...REAL_CONTAINERS,

@@ -1,7 +1,9 @@
 // Checks the built package as a consumer sees it: publint's rules, every
-// path in package.json exists, and dist/index.d.ts exports exactly the
-// public surface (scripts/lib/public-surface.mjs).
+// path in package.json exists, the `bin` and what it imports are in "files",
+// and dist/index.d.ts exports exactly the public surface
+// (scripts/lib/public-surface.mjs).
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 import { INDEX_TYPES, INDEX_VALUES, TESTING_EXPORTS } from "./lib/public-surface.mjs";
@@ -24,6 +26,24 @@ for (const entry of Object.values(pkg.exports)) {
   else paths.push(...Object.values(entry));
 }
 for (const path of paths) if (!existsSync(path)) fail(`${path} is named in package.json but was not built`);
+
+console.log("check-package: the command-line tool ships");
+// Each bin and the folder of every module it imports must be in "files" (npm pack leaves the rest out).
+const shipped = (path) => pkg.files.includes(path.replace(/^\.\//, "").split("/")[0]);
+for (const bin of Object.values(pkg.bin ?? {})) {
+  if (!existsSync(bin)) {
+    fail(`bin ${bin} does not exist`);
+    continue;
+  }
+  const source = readFileSync(bin, "utf8");
+  if (!source.startsWith("#!/usr/bin/env node")) fail(`bin ${bin} does not start with #!/usr/bin/env node`);
+  if (!shipped(bin)) fail(`bin ${bin} is not in "files"`);
+  for (const [, target] of source.matchAll(/from\s+"(\.\.?\/[^"]+)"/g)) {
+    const path = join(dirname(bin), target);
+    if (!existsSync(path)) fail(`${bin} imports ${target}, which does not exist`);
+    else if (!shipped(path)) fail(`${bin} imports ${path}, which is not in "files"`);
+  }
+}
 
 console.log("check-package: public surface of dist/index.d.ts");
 const expected = [...INDEX_VALUES, ...INDEX_TYPES].sort();

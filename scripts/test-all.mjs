@@ -12,6 +12,7 @@ const STEPS = [
   ["build", "npm", ["run", "build"]],
   ["unit", "npm", ["run", "test:unit"]],
   ["testing kit", "npm", ["run", "test:testing-kit"]],
+  ["cli", "npm", ["run", "test:cli"]],
   ["package", "npm", ["run", "check:package"]],
   ["unit summary", process.execPath, ["scripts/test-summary.mjs"]],
   ["integration", "npm", ["run", "test:integration", "--", "--if-available"]],
