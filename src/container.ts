@@ -6,32 +6,17 @@
  */
 
 import { DurableObject } from "cloudflare:workers";
-import { ActivityTracker } from "./activity";
-import { AlarmClock, runAlarmCycle } from "./alarm";
-import {
-  ACTIVITY_DEADLINE_KEY,
-  DEFAULT_MAX_POLL_INTERVAL_MS,
-  DEFAULT_NEXT_ALARM_MS,
-  DEFAULT_PING_ENDPOINT,
-  DEFAULT_SLEEP_AFTER,
-  FALLBACK_PORT,
-} from "./constants";
-import { applyOptions, ConfigCache, type ResolvedConfig } from "./config";
-import { notRunningError, startFailureToHttpError } from "./errors";
+import { applyOptions } from "./config";
+import { DEFAULT_NEXT_ALARM_MS, DEFAULT_PING_ENDPOINT, DEFAULT_SLEEP_AFTER, FALLBACK_PORT } from "./constants";
+import { ContainerCore, runtimeOf } from "./core";
 import type { ContainerEvent } from "./events";
-import { Lifecycle } from "./lifecycle/lifecycle";
-import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
-import { normaliseStartArgs, retriesBudget, runtimeStartOptions, waitBudget } from "./lifecycle/start";
-import { StateStore } from "./lifecycle/state";
-import { assertPort, resolvePortsToWait } from "./ports";
-import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
+import type { RestartPolicy } from "./lifecycle/supervisor";
+import { normaliseStartArgs, portWait, startWait, waitBudget } from "./lifecycle/start";
+import { resolvePortsToWait } from "./ports";
+import { toContainerRequest } from "./proxy/http";
 import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
-import { proxyWebSocket } from "./proxy/websocket";
-import type { ContainerRuntime } from "./runtime";
-import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
-import { OutboundConfigStore } from "./outbound/config";
-import { OutboundController } from "./outbound/controller";
-import { installNamedHandlerStatics, registerContainerClass, type OutboundStatics } from "./outbound/registry";
+import { assertSchedulable, scheduleTiming } from "./schedules";
+import { installNamedHandlerStatics } from "./outbound/registry";
 import type { AnyOutboundHandler, OutboundByHostOverrideInput, OutboundParamsArg } from "./outbound/types";
 import type {
   CancellationOptions,
@@ -47,16 +32,7 @@ import type {
   WaitOptions,
 } from "./types";
 
-/** Thrown when the Durable Object has no container configured. */
-export const MISSING_CONTAINER_MESSAGE =
-  "ctx.container is undefined: containers are not enabled for this Durable Object class. " +
-  'Add a "containers" entry for it in your Wrangler configuration (wrangler.jsonc / wrangler.toml: ' +
-  '"containers": [{ "class_name": "<YourClass>", "image": "./Dockerfile" }]) and bind the class as a Durable Object. ' +
-  "See https://developers.cloudflare.com/containers/get-started/#configuration";
-
-const MISSING_SQL_MESSAGE =
-  "This Durable Object class has no SQLite storage, which Container needs for schedules. " +
-  'Declare it under "new_sqlite_classes" in the migrations of your Wrangler configuration.';
+export { MISSING_CONTAINER_MESSAGE } from "./core";
 
 /**
  * A Durable Object that owns a container: it starts the container on demand,
@@ -147,18 +123,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
 
   // --- Internals -----------------------------------------------------------------
 
-  readonly #runtime: ContainerRuntime;
-  /** The fields, resolved and validated (re-resolved when one changes). */
-  readonly #config: ConfigCache;
-  readonly #state: StateStore;
-  readonly #activity: ActivityTracker;
-  readonly #clock: AlarmClock;
-  readonly #schedules: ScheduleStore;
-  readonly #lifecycle: Lifecycle;
-  readonly #outboundConfig: OutboundConfigStore;
-  readonly #outbound: OutboundController;
-  readonly #supervisor: Supervisor;
-  #lastStartOptions: ContainerStartConfigOptions | undefined;
+  /** The collaborators behind the public methods (core.ts). */
+  readonly #core: ContainerCore;
 
   /**
    * @param ctx the Durable Object state; `ctx.container` must be configured
@@ -167,55 +133,14 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * @throws {Error} when `ctx.container` is undefined (no `containers` configuration)
    */
   constructor(ctx: DurableObjectState, env: Env, options?: ContainerOptions) {
-    const runtime = ctx.container as ContainerRuntime | undefined;
-    if (!runtime) throw new Error(MISSING_CONTAINER_MESSAGE);
+    const runtime = runtimeOf(ctx);
     super(ctx, env);
-    this.#runtime = runtime;
-    this.#state = new StateStore(ctx.storage);
-    // Read through a getter: subclass fields are assigned after this constructor.
-    this.#config = new ConfigCache(() => this);
-    this.#activity = new ActivityTracker(() => this.#config.sleepAfterMs());
-    this.#clock = new AlarmClock(ctx.storage);
-    this.#schedules = new ScheduleStore(sqlOf(ctx));
-    registerContainerClass(new.target as unknown as OutboundStatics & { name: string });
-    this.#outboundConfig = new OutboundConfigStore(ctx.storage);
-    this.#outbound = new OutboundController({
-      runtime,
-      config: this.#outboundConfig,
-      ctx,
-      fields: this,
-    });
-    this.#supervisor = new Supervisor({
-      storage: ctx.storage,
-      isRunning: () => runtime.running,
-      policy: () => this.restart,
-      hardTimeoutMs: () => this.#config.hardTimeoutMs(),
-      emit: (event) => this.#emit(event),
-      armBy: async (time) => void (await this.#clock.ensureBy(time)),
-    });
-    this.#lifecycle = new Lifecycle({
-      runtime,
-      state: this.#state,
-      activity: this.#activity,
-      config: () => this.#checkedConfig(),
-      outbound: this.#outbound,
-      supervisor: this.#supervisor,
-      emit: (event) => this.#emit(event),
-      armIdleTimer: async () => {
-        // The original calls scheduleNextAlarm() on every start; an override expects it.
-        if (this.#overrides("scheduleNextAlarm")) await this.scheduleNextAlarm();
-        await this.#armIdleTimer();
-      },
-      blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
-      // Looked up on each call: `ctx.abort` is the seam a test replaces.
-      resetObject: (reason) => this.ctx.abort(reason),
-      hooks: this,
-    });
+    this.#core = new ContainerCore(ctx, runtime, this, Container.prototype);
     if (options) applyOptions(this, options);
     void ctx.blockConcurrencyWhile(async () => {
       // Let the subclass constructor finish (its fields) before hooks can run.
       await Promise.resolve();
-      await this.#restore();
+      await this.#core.restore();
     });
   }
 
@@ -239,7 +164,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * this returns `true`, the idle timer renews and this fires again later.
    */
   async onActivityExpired(): Promise<void | boolean> {
-    if (this.#runtime.running) await this.stop();
+    if (this.#core.runtime.running) await this.stop();
   }
 
   /**
@@ -300,7 +225,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
       );
     }
     const wake = !(typeof initOrPort === "object" && initOrPort !== null && initOrPort.wake === false);
-    return this.#forward(request, port, wake);
+    return this.#core.forward(request, port, wake);
   }
 
   /**
@@ -311,7 +236,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   async fetchIfRunning(request: Request): Promise<Response> {
     const target = targetPort(request.headers, this.defaultPort);
     if (!target.ok) return refuseTarget(target);
-    return this.#forward(withoutTargetPortHeader(request), target.port, false);
+    return this.#core.forward(withoutTargetPortHeader(request), target.port, false);
   }
 
   // --- Starting and stopping ------------------------------------------------------
@@ -327,17 +252,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    *   instance to give (each try a fresh start, until the budget runs out)
    */
   async start(startOptions?: ContainerStartConfigOptions, waitOptions?: WaitOptions): Promise<void> {
-    this.#checkStart(startOptions);
-    this.#lastStartOptions = startOptions;
-    const probe = waitOptions?.portToCheck ?? this.#config.get().instancePort;
-    assertPort(probe, "portToCheck");
-    const cancellation: CancellationOptions = {};
-    if (waitOptions?.signal) cancellation.abort = waitOptions.signal;
-    if (waitOptions?.waitInterval !== undefined) cancellation.waitInterval = waitOptions.waitInterval;
-    if (waitOptions?.retries !== undefined) {
-      cancellation.instanceGetTimeoutMS = retriesBudget(waitOptions.retries, waitOptions.waitInterval);
-    }
-    await this.#lifecycle.start(startOptions, probe, waitBudget(cancellation));
+    const { probe, budget } = startWait(waitOptions, this.#core.config.get().instancePort);
+    await this.#core.lifecycle.start(startOptions, probe, budget);
   }
 
   /**
@@ -374,11 +290,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     startOptions?: ContainerStartConfigOptions,
   ): Promise<void> {
     const args = normaliseStartArgs(first, cancellationOptions, startOptions);
-    this.#checkStart(args.startOptions);
-    if (args.startOptions) this.#lastStartOptions = args.startOptions;
-    const config = this.#config.get();
-    const ports = resolvePortsToWait(args.ports, config.requiredPorts, config.defaultPort, FALLBACK_PORT);
-    await this.#lifecycle.startAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
+    const { requiredPorts, defaultPort } = this.#core.config.get();
+    const ports = resolvePortsToWait(args.ports, requiredPorts, defaultPort, FALLBACK_PORT);
+    await this.#core.lifecycle.startAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
   }
 
   /**
@@ -389,13 +303,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    *   (`onError` is called first; its own errors are ignored)
    */
   async waitForPort(options: WaitOptions): Promise<number> {
-    assertPort(options.portToCheck, "portToCheck");
-    const budget =
-      options.retries === undefined
-        ? waitBudget({}).portDeadline
-        : Date.now() + retriesBudget(options.retries, options.waitInterval);
-    const pollCap = options.waitInterval ?? DEFAULT_MAX_POLL_INTERVAL_MS;
-    return this.#lifecycle.waitForPort(options.portToCheck, budget, Math.max(1, pollCap), options.signal);
+    const { deadline, intervalMs } = portWait(options);
+    return this.#core.lifecycle.waitForPort(options.portToCheck, deadline, intervalMs, options.signal);
   }
 
   /**
@@ -404,12 +313,12 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * @param signal `"SIGTERM"`, `"SIGINT"`, `"SIGKILL"` or a signal number
    */
   stop(signal: Signal | SignalInteger = "SIGTERM"): Promise<void> {
-    return this.#lifecycle.stop(signal);
+    return this.#core.lifecycle.stop(signal);
   }
 
   /** Kill the container now (SIGKILL) and wait until `onStop` has run. */
   destroy(): Promise<void> {
-    return this.#lifecycle.destroy();
+    return this.#core.lifecycle.destroy();
   }
 
   /**
@@ -417,9 +326,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * `stopped_with_code`; with `restart` progress when a restart policy acted.
    */
   async getState(): Promise<State> {
-    await this.#lifecycle.reconcile();
-    const state = await this.#state.get();
-    const restart = this.#supervisor.status;
+    await this.#core.lifecycle.reconcile();
+    const state = await this.#core.state.get();
+    const restart = this.#core.supervisor.status;
     return restart ? { ...state, restart } : state;
   }
 
@@ -434,21 +343,17 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * `this.inflightRequests++` … `this.inflightRequests--`.
    */
   get inflightRequests(): number {
-    return this.#activity.inflight;
+    return this.#core.activity.inflight;
   }
 
   set inflightRequests(count: number) {
-    this.#activity.external = count - this.#activity.ownInflight;
+    const activity = this.#core.activity;
+    activity.external = count - activity.ownInflight;
   }
 
   /** Push the idle deadline out by `sleepAfter` (for work that is not a request). */
   renewActivityTimeout(): void {
-    this.#activity.renew();
-    if (this.#runtime.running) {
-      this.#armIdleTimer().catch((error: unknown) =>
-        console.error("workerd-containers: arming the idle alarm failed:", error),
-      );
-    }
+    this.#core.renewActivity();
   }
 
   /**
@@ -459,7 +364,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     if (!Number.isFinite(ms) || ms < 0) {
       throw new RangeError(`Invalid delay: ${String(ms)}. Expected a non-negative number of milliseconds.`);
     }
-    await this.#clock.ensureBy(Date.now() + ms);
+    await this.#core.clock.ensureBy(Date.now() + ms);
   }
 
   /**
@@ -467,22 +372,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * the class; prefer `schedule()`. An override must call `super.alarm()`.
    */
   override async alarm(_alarmInfo?: AlarmInvocationInfo): Promise<void> {
-    await runAlarmCycle({
-      clock: this.#clock,
-      activity: this.#activity,
-      isRunning: () => this.#runtime.running,
-      runDueSchedules: () => runDueSchedules(this.#schedules, this, Date.now() / 1000),
-      nextScheduleMs: () => {
-        const next = this.#schedules.nextAfter(Date.now() / 1000);
-        return next === undefined ? undefined : next * 1000;
-      },
-      emitActivityExpired: () =>
-        this.#emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.#config.sleepAfterMs() }),
-      onActivityExpired: () => this.onActivityExpired(),
-      supervise: () => this.#supervise(),
-      supervisorDueAt: () => this.#supervisor.dueAt(),
-      persistDeadline: (deadline) => this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline),
-    });
+    await this.#core.alarm();
   }
 
   // --- Schedules ---------------------------------------------------------------------
@@ -501,24 +391,24 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   async schedule<T = string>(when: Date | number, callback: string, payload?: T): Promise<Schedule<T>> {
     const json = assertSchedulable(this, callback, payload);
     const timing = scheduleTiming(when, Date.now());
-    const schedule = this.#schedules.add(callback, timing, payload as T, json);
-    await this.#clock.ensureBy(schedule.time * 1000);
+    const schedule = this.#core.schedules.add(callback, timing, payload as T, json);
+    await this.#core.clock.ensureBy(schedule.time * 1000);
     return schedule;
   }
 
   /** One schedule by id, or `undefined`. */
   async getSchedule<T = string>(taskId: string): Promise<Schedule<T> | undefined> {
-    return this.#schedules.get<T>(taskId);
+    return this.#core.schedules.get<T>(taskId);
   }
 
   /** Every pending schedule of `callbackName`, soonest first. */
   async listSchedules<T = string>(callbackName: string): Promise<Schedule<T>[]> {
-    return this.#schedules.list<T>(callbackName);
+    return this.#core.schedules.list<T>(callbackName);
   }
 
   /** Delete every schedule of `callbackName` (synchronous). */
   deleteSchedules(callbackName: string): void {
-    this.#schedules.deleteByCallback(callbackName);
+    this.#core.schedules.deleteByCallback(callbackName);
   }
 
   // --- Outbound interception (runtime; persisted) ---------------------------------------
@@ -529,7 +419,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * @throws {Error} when no handler has that name (the message lists the known ones)
    */
   setOutboundHandler<Params = unknown>(methodName: string, ...paramsArg: OutboundParamsArg<Params>): Promise<void> {
-    return this.#outbound.setOutboundHandler(methodName, paramsArg[0]);
+    return this.#core.outbound.setOutboundHandler(methodName, paramsArg[0]);
   }
 
   /** Send outbound requests for `hostname` to the named handler, with `params`. */
@@ -538,167 +428,52 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     methodName: string,
     ...paramsArg: OutboundParamsArg<Params>
   ): Promise<void> {
-    return this.#outbound.setOutboundByHost(hostname, methodName, paramsArg[0]);
+    return this.#core.outbound.setOutboundByHost(hostname, methodName, paramsArg[0]);
   }
 
   /** Several {@link setOutboundByHost} at once: `{ host: "method" | { method, params } }`. */
   setOutboundByHosts<Params = unknown>(handlers: OutboundByHostOverrideInput<Params>): Promise<void> {
-    return this.#outbound.setOutboundByHosts(handlers as OutboundByHostOverrideInput<unknown>);
+    return this.#core.outbound.setOutboundByHosts(handlers as OutboundByHostOverrideInput<unknown>);
   }
 
   /** Remove a runtime per-host handler; the static one (if any) applies again. */
   removeOutboundByHost(hostname: string): Promise<void> {
-    return this.#outbound.removeOutboundByHost(hostname);
+    return this.#core.outbound.removeOutboundByHost(hostname);
   }
 
   /** Replace the allow-list. Allowed hosts reach the internet even with `enableInternet` false. */
   setAllowedHosts(hosts: string[]): Promise<void> {
-    return this.#outbound.setAllowedHosts(hosts);
+    return this.#core.outbound.setAllowedHosts(hosts);
   }
 
   /** Replace the deny-list. Denied hosts are blocked whatever else is configured. */
   setDeniedHosts(hosts: string[]): Promise<void> {
-    return this.#outbound.setDeniedHosts(hosts);
+    return this.#core.outbound.setDeniedHosts(hosts);
   }
 
   /** Add one host to the allow-list. */
   allowHost(hostname: string): Promise<void> {
-    return this.#outbound.allowHost(hostname);
+    return this.#core.outbound.allowHost(hostname);
   }
 
   /** Add one host to the deny-list. */
   denyHost(hostname: string): Promise<void> {
-    return this.#outbound.denyHost(hostname);
+    return this.#core.outbound.denyHost(hostname);
   }
 
   /** Remove one host from the allow-list (an empty allow-list still blocks everything). */
   removeAllowedHost(hostname: string): Promise<void> {
-    return this.#outbound.removeAllowedHost(hostname);
+    return this.#core.outbound.removeAllowedHost(hostname);
   }
 
   /** Remove one host from the deny-list. */
   removeDeniedHost(hostname: string): Promise<void> {
-    return this.#outbound.removeDeniedHost(hostname);
-  }
-
-  // --- Internals -----------------------------------------------------------------------
-
-  async #restore(): Promise<void> {
-    // A subclass that declares `inflightRequests = 0` as a class field (as the
-    // original's base class does) shadows the accessor with a plain property
-    // the idle timer would never see: fold it back into the accessor.
-    if (Object.hasOwn(this, "inflightRequests")) {
-      const declared = (this as { inflightRequests: number }).inflightRequests;
-      delete (this as { inflightRequests?: number }).inflightRequests;
-      this.inflightRequests = Number(declared) || 0;
-    }
-    await this.#clock.load();
-    await this.#outboundConfig.load();
-    await this.#supervisor.load();
-    this.#activity.restore(await this.ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY));
-    await this.#lifecycle.reconcile();
-    if (this.#runtime.running) {
-      // A container that outlived the previous instance keeps its outbound rules.
-      // Reported, never thrown: a failing blockConcurrencyWhile would break the object.
-      await this.#outbound.apply().catch(async (error: unknown) => {
-        try {
-          await this.onError(error);
-        } catch {
-          // The default onError rethrows after logging.
-        }
-      });
-    }
-  }
-
-  /**
-   * Refuse bad configuration or start options before anything is recorded,
-   * even when the container is already running and nothing would start.
-   */
-  #checkStart(startOptions: ContainerStartConfigOptions | undefined): void {
-    runtimeStartOptions(this.#checkedConfig().startDefaults, startOptions);
-  }
-
-  /** The resolved fields, plus the restart policy (read live by the supervisor) checked. */
-  #checkedConfig(): ResolvedConfig {
-    const config = this.#config.get();
-    if (this.restart !== undefined) assertRestartPolicy(this.restart);
-    return config;
-  }
-
-  /** Proxy to `port`, starting the container first unless `wake` is false. */
-  async #forward(request: Request, port: number, wake: boolean): Promise<Response> {
-    assertPort(port);
-    if (!this.#lifecycle.isHealthy) {
-      if (!wake && !this.#runtime.running) return notRunningError().toResponse();
-      if (wake) {
-        try {
-          await this.startAndWaitForPorts(port, { abort: request.signal });
-        } catch (error) {
-          return startFailureToHttpError(error).toResponse();
-        }
-      }
-    }
-    // The original calls renewActivityTimeout() per request; a subclass that
-    // overrides it expects that. The base's own renewal is part of proxying.
-    if (this.#overrides("renewActivityTimeout")) this.renewActivityTimeout();
-    const tcp = this.#runtime.getTcpPort(port);
-    return isWebSocketUpgrade(request)
-      ? proxyWebSocket(tcp, request, this.#activity)
-      : proxyHttp(tcp, request, this.#activity);
-  }
-
-  /** Whether the subclass overrides the public method `name` (the base's own is not called where it adds nothing). */
-  #overrides(name: "renewActivityTimeout" | "scheduleNextAlarm"): boolean {
-    return this[name] !== Container.prototype[name];
-  }
-
-  /** Carry out what the supervisor says is due (hard timeout, restart). */
-  async #supervise(): Promise<void> {
-    const action = await this.#supervisor.due();
-    if (action === "stop") await this.stop();
-    else if (action === "kill") await this.destroy();
-    else if (action === "restart") {
-      try {
-        const instancePort = this.#config.get().instancePort;
-        await this.#lifecycle.start(this.#lastStartOptions, instancePort, waitBudget(), { restart: true });
-      } catch (error) {
-        // onError has seen it. An exit it caused has fed the policy already;
-        // a start refused before any process ran is counted here.
-        console.error("workerd-containers: restart failed:", error);
-        await this.#supervisor.restartFailed();
-      }
-    }
-  }
-
-  #emit(event: ContainerEvent): void {
-    try {
-      const result = this.onEvent(event);
-      if (result instanceof Promise)
-        result.catch((error: unknown) => console.error("workerd-containers: onEvent threw:", error));
-    } catch (error) {
-      console.error("workerd-containers: onEvent threw:", error);
-    }
-  }
-
-  async #armIdleTimer(): Promise<void> {
-    const deadline = this.#activity.deadline;
-    if (deadline === undefined) return;
-    if (await this.#clock.ensureBy(deadline)) await this.ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline);
+    return this.#core.outbound.removeDeniedHost(hostname);
   }
 }
 
 /** `RequestInit` for `containerFetch`, plus `wake: false` to never start the container. */
 export type ContainerFetchInit = RequestInit & { wake?: boolean };
-
-function sqlOf(ctx: DurableObjectState): SqlStorage {
-  try {
-    const sql = ctx.storage.sql;
-    if (sql) return sql;
-  } catch {
-    // Thrown by KV-backed Durable Objects.
-  }
-  throw new Error(MISSING_SQL_MESSAGE);
-}
 
 // Named outbound handlers merge when assigned, as the original's static setter does.
 installNamedHandlerStatics(Container);

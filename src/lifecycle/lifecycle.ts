@@ -9,7 +9,7 @@ import { SIGNAL_NUMBERS } from "../constants";
 import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
 import { abortError, pollUntilReady, sleep, type ProbeResult } from "../readiness";
-import type { ContainerRuntime } from "../runtime";
+import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
 import type { OutboundController } from "../outbound/controller";
 import type { ContainerEvent } from "../events";
 import type { ContainerStartConfigOptions, Signal, SignalInteger, StopParams } from "../types";
@@ -17,7 +17,7 @@ import type { StateStore } from "./state";
 import type { Supervisor } from "./supervisor";
 import { watchExit, type ExitOutcome } from "./monitor";
 import type { ResolvedConfig } from "../config";
-import { runtimeStartOptions, type WaitBudget } from "./start";
+import { runtimeStartOptions, waitBudget, type WaitBudget } from "./start";
 
 /** What the lifecycle needs from its `Container`. */
 export interface LifecycleHost {
@@ -28,8 +28,8 @@ export interface LifecycleHost {
   config(): ResolvedConfig;
   /** Registers outbound interception with the runtime before each start. */
   readonly outbound: Pick<OutboundController, "apply">;
-  /** Counts each start (restart bookkeeping, hard timeout) and decides after each exit. */
-  readonly supervisor: Pick<Supervisor, "noteLaunch" | "afterExit">;
+  /** Counts each start, decides after each exit, and says what is due at an alarm. */
+  readonly supervisor: Pick<Supervisor, "noteLaunch" | "afterExit" | "due" | "restartFailed">;
   /** Deliver a lifecycle event (errors are the host's to swallow). */
   emit(event: ContainerEvent): void;
   /** After a launch: make sure the alarm fires by the idle deadline. */
@@ -44,11 +44,16 @@ export interface LifecycleHost {
   readonly hooks: LifecycleHooks;
 }
 
-/** The hooks the lifecycle calls, on the Container itself. */
+/**
+ * The hooks the lifecycle calls, on the Container itself, and the public
+ * methods it goes through so that a subclass's overrides of them run.
+ */
 export interface LifecycleHooks {
   onStart(): void | Promise<void>;
   onStop(params: StopParams): void | Promise<void>;
   onError(error: unknown): unknown;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
 }
 
 /**
@@ -91,6 +96,8 @@ export class Lifecycle {
   #starting: Promise<Run> | undefined;
   /** Counts stop()/destroy() calls, so a start waiting to retry sees one that came meanwhile. */
   #stopsAsked = 0;
+  /** The options of the last start asked for; a restart uses them again. */
+  #lastStartOptions: ContainerStartConfigOptions | undefined;
   #reconciling: Promise<void> | undefined;
 
   constructor(host: LifecycleHost) {
@@ -155,7 +162,8 @@ export class Lifecycle {
   /**
    * Start the process if needed and wait until the runtime gives it an
    * instance (a probe of `instancePort` gets any answer). Concurrent callers
-   * share one start.
+   * share one start. Bad options are refused before anything is recorded,
+   * even when the container already runs and nothing would start.
    */
   async start(
     startOptions: ContainerStartConfigOptions | undefined,
@@ -163,7 +171,9 @@ export class Lifecycle {
     budget: WaitBudget,
     launch: { restart: boolean } = { restart: false },
   ): Promise<void> {
-    const run = await this.#sharedStart(startOptions, instancePort, budget, launch);
+    const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
+    if (!launch.restart) this.#lastStartOptions = startOptions;
+    const run = await this.#sharedStart(options, instancePort, budget, launch);
     await this.#notifyStarted(run);
   }
 
@@ -173,7 +183,10 @@ export class Lifecycle {
     ports: number[],
     budget: WaitBudget,
   ): Promise<void> {
-    const run = await this.#sharedStart(startOptions, ports[0]!, budget, { restart: false });
+    const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
+    // A request's implicit start (no options) keeps those of an explicit start for restarts.
+    if (startOptions) this.#lastStartOptions = startOptions;
+    const run = await this.#sharedStart(options, ports[0]!, budget, { restart: false });
     try {
       await Promise.all(
         ports.map((port) => {
@@ -267,10 +280,31 @@ export class Lifecycle {
     }
   }
 
+  /**
+   * Carry out what the supervisor says is due at an alarm: the hard timeout
+   * (stop, then kill: through the public methods, so a subclass's cleanup
+   * runs) or a restart with the last start's options.
+   */
+  async supervise(): Promise<void> {
+    const action = await this.#host.supervisor.due();
+    if (action === "stop") await this.#host.hooks.stop();
+    else if (action === "kill") await this.#host.hooks.destroy();
+    else if (action === "restart") {
+      try {
+        await this.start(this.#lastStartOptions, this.#host.config().instancePort, waitBudget(), { restart: true });
+      } catch (error) {
+        // onError has seen it. An exit it caused has fed the policy already;
+        // a start refused before any process ran is counted here.
+        console.error("workerd-containers: restart failed:", error);
+        await this.#host.supervisor.restartFailed();
+      }
+    }
+  }
+
   // --- internals ---------------------------------------------------------------
 
   #sharedStart(
-    startOptions: ContainerStartConfigOptions | undefined,
+    options: RuntimeStartOptions,
     instancePort: number,
     budget: WaitBudget,
     launch: { restart: boolean },
@@ -281,19 +315,15 @@ export class Lifecycle {
     }
     // The shared start ignores the first caller's signal: one caller giving
     // up must not cancel the start for the others. Each caller races its own.
-    this.#starting ??= this.#startInstance(
-      startOptions,
-      instancePort,
-      { ...budget, signal: undefined },
-      launch,
-    ).finally(() => {
+    const shared = { ...budget, signal: undefined };
+    this.#starting ??= this.#startInstance(options, instancePort, shared, launch).finally(() => {
       this.#starting = undefined;
     });
     return raceAbort(this.#starting, budget.signal);
   }
 
   async #startInstance(
-    startOptions: ContainerStartConfigOptions | undefined,
+    options: RuntimeStartOptions,
     instancePort: number,
     budget: WaitBudget,
     launch: { restart: boolean },
@@ -303,7 +333,7 @@ export class Lifecycle {
       ? this.#run && !this.#run.ended
         ? this.#run
         : this.#watch(undefined)
-      : await this.#startProcess(startOptions, launch);
+      : await this.#startProcess(options, launch);
     let retryDelayMs = budget.intervalMs;
     const stopsAsked = this.#stopsAsked;
     for (;;) {
@@ -343,7 +373,7 @@ export class Lifecycle {
               throw failure;
             }
             retryDelayMs = Math.min(retryDelayMs * 2, NO_INSTANCE_RETRY_MAX_DELAY_MS);
-            run = await this.#startProcess(startOptions, launch);
+            run = await this.#startProcess(options, launch);
             continue;
           }
           failure = this.#goneError(run, error.result, "it was reachable");
@@ -362,16 +392,12 @@ export class Lifecycle {
   }
 
   /** Launch a new process and watch it (adopting one someone else started meanwhile). */
-  async #startProcess(
-    startOptions: ContainerStartConfigOptions | undefined,
-    launch: { restart: boolean },
-  ): Promise<Run> {
+  async #startProcess(options: RuntimeStartOptions, launch: { restart: boolean }): Promise<Run> {
     const { runtime, state, activity } = this.#host;
     // A process that vanished unreported is closed out before the next one starts.
     if (this.#run && !this.#run.ended) await this.#closeOutVanished(this.#run);
     const at = Date.now();
     try {
-      const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
       await this.#host.outbound.apply(options.enableInternet);
       await this.#host.supervisor.noteLaunch({ restart: launch.restart, at });
       if (!runtime.running) runtime.start(options);

@@ -1,7 +1,8 @@
 /**
  * @module lifecycle/start
  * Pure pieces of starting a container: the runtime's start options, the
- * argument forms of `startAndWaitForPorts`, and the budgets of a wait.
+ * argument forms of `start`, `startAndWaitForPorts` and `waitForPort`, and
+ * the budgets of a wait.
  */
 
 import {
@@ -11,8 +12,14 @@ import {
   DEFAULT_WAIT_INTERVAL_MS,
 } from "../constants";
 import { describeValue } from "../errors";
+import { assertPort } from "../ports";
 import type { RuntimeStartOptions } from "../runtime";
-import type { CancellationOptions, ContainerStartConfigOptions, StartAndWaitForPortsOptions } from "../types";
+import type {
+  CancellationOptions,
+  ContainerStartConfigOptions,
+  StartAndWaitForPortsOptions,
+  WaitOptions,
+} from "../types";
 
 /** The instance fields a start reads. */
 export interface StartDefaults {
@@ -127,4 +134,37 @@ export function retriesBudget(retries: number, interval: number | undefined): nu
     throw new RangeError(`Invalid retries: ${String(retries)}. Expected a non-negative integer.`);
   }
   return retries * (interval ?? DEFAULT_WAIT_INTERVAL_MS);
+}
+
+/**
+ * What the public `start(startOptions, waitOptions)` waits on: the port it
+ * probes for an instance (`portToCheck`, else `instancePort`) and the budget
+ * (`retries` × `waitInterval` replaces the instance timeout).
+ */
+export function startWait(
+  waitOptions: WaitOptions | undefined,
+  instancePort: number,
+): { probe: number; budget: WaitBudget } {
+  const probe = waitOptions?.portToCheck ?? instancePort;
+  assertPort(probe, "portToCheck");
+  const cancellation: CancellationOptions = {};
+  if (waitOptions?.signal) cancellation.abort = waitOptions.signal;
+  if (waitOptions?.waitInterval !== undefined) cancellation.waitInterval = waitOptions.waitInterval;
+  if (waitOptions?.retries !== undefined) {
+    cancellation.instanceGetTimeoutMS = retriesBudget(waitOptions.retries, waitOptions.waitInterval);
+  }
+  return { probe, budget: waitBudget(cancellation) };
+}
+
+/**
+ * The deadline and polling cap of the public `waitForPort(options)`: the
+ * default port budget, or `retries` × `waitInterval` when `retries` is given.
+ */
+export function portWait(options: WaitOptions, now: number = Date.now()): { deadline: number; intervalMs: number } {
+  assertPort(options.portToCheck, "portToCheck");
+  const deadline =
+    options.retries === undefined
+      ? waitBudget({}, now).portDeadline
+      : now + retriesBudget(options.retries, options.waitInterval);
+  return { deadline, intervalMs: Math.max(1, options.waitInterval ?? DEFAULT_MAX_POLL_INTERVAL_MS) };
 }

@@ -1,0 +1,253 @@
+/**
+ * @module core
+ * What stands behind a `Container`'s public methods: its collaborators, built
+ * and wired once per instance, and the few sequences that span several of
+ * them (restoring after the object starts, forwarding a request, one alarm).
+ * `container.ts` keeps the public face; each of its methods is one call into
+ * this object or one of its collaborators.
+ */
+
+import { ActivityTracker } from "./activity";
+import { AlarmClock, runAlarmCycle } from "./alarm";
+import { ConfigCache, type ConfigFields, type ResolvedConfig } from "./config";
+import { ACTIVITY_DEADLINE_KEY } from "./constants";
+import { notRunningError, startFailureToHttpError } from "./errors";
+import type { ContainerEvent } from "./events";
+import { Lifecycle, type LifecycleHooks } from "./lifecycle/lifecycle";
+import { StateStore } from "./lifecycle/state";
+import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
+import { OutboundConfigStore } from "./outbound/config";
+import { OutboundController, type OutboundFields } from "./outbound/controller";
+import { registerContainerClass, type OutboundStatics } from "./outbound/registry";
+import { assertPort } from "./ports";
+import { isWebSocketUpgrade, proxyHttp } from "./proxy/http";
+import { proxyWebSocket } from "./proxy/websocket";
+import type { ContainerRuntime } from "./runtime";
+import { ScheduleStore, runDueSchedules } from "./schedules";
+import type { CancellationOptions } from "./types";
+
+/** Thrown when the Durable Object has no container configured. */
+export const MISSING_CONTAINER_MESSAGE =
+  "ctx.container is undefined: containers are not enabled for this Durable Object class. " +
+  'Add a "containers" entry for it in your Wrangler configuration (wrangler.jsonc / wrangler.toml: ' +
+  '"containers": [{ "class_name": "<YourClass>", "image": "./Dockerfile" }]) and bind the class as a Durable Object. ' +
+  "See https://developers.cloudflare.com/containers/get-started/#configuration";
+
+const MISSING_SQL_MESSAGE =
+  "This Durable Object class has no SQLite storage, which Container needs for schedules. " +
+  'Declare it under "new_sqlite_classes" in the migrations of your Wrangler configuration.';
+
+/**
+ * The `Container` as its core sees it: the fields (read when needed, since a
+ * subclass assigns them after the base constructor), the hooks, and the
+ * public methods a subclass may override, which the core calls rather than
+ * bypasses.
+ */
+export interface CoreOwner extends ConfigFields, OutboundFields, LifecycleHooks {
+  readonly enableInternet: boolean;
+  readonly restart?: RestartPolicy;
+  inflightRequests: number;
+  onEvent(event: ContainerEvent): void | Promise<void>;
+  onActivityExpired(): Promise<void | boolean>;
+  startAndWaitForPorts(ports: number, cancellationOptions: CancellationOptions): Promise<void>;
+  renewActivityTimeout(): void;
+  scheduleNextAlarm(): Promise<void>;
+}
+
+/** The runtime's container handle, or the error that says how to configure one. */
+export function runtimeOf(ctx: DurableObjectState): ContainerRuntime {
+  const runtime = ctx.container as ContainerRuntime | undefined;
+  if (!runtime) throw new Error(MISSING_CONTAINER_MESSAGE);
+  return runtime;
+}
+
+/** One Container's collaborators and the sequences that span them. */
+export class ContainerCore {
+  readonly runtime: ContainerRuntime;
+  /** The fields, resolved and validated (re-resolved when one changes). */
+  readonly config: ConfigCache;
+  readonly state: StateStore;
+  readonly activity: ActivityTracker;
+  readonly clock: AlarmClock;
+  readonly schedules: ScheduleStore;
+  readonly outbound: OutboundController;
+  readonly supervisor: Supervisor;
+  readonly lifecycle: Lifecycle;
+  readonly #ctx: DurableObjectState;
+  readonly #owner: CoreOwner;
+  readonly #outboundConfig: OutboundConfigStore;
+  /** The base class's prototype: what an override of its public methods is told apart from. */
+  readonly #base: CoreOwner;
+
+  /**
+   * @param owner the Container instance (its class fields are not assigned yet)
+   * @param base `Container.prototype`
+   */
+  constructor(ctx: DurableObjectState, runtime: ContainerRuntime, owner: CoreOwner, base: CoreOwner) {
+    this.#ctx = ctx;
+    this.#owner = owner;
+    this.#base = base;
+    this.runtime = runtime;
+    this.state = new StateStore(ctx.storage);
+    this.config = new ConfigCache(() => owner);
+    this.activity = new ActivityTracker(() => this.config.sleepAfterMs());
+    this.clock = new AlarmClock(ctx.storage);
+    this.schedules = new ScheduleStore(sqlOf(ctx));
+    registerContainerClass(owner.constructor as unknown as OutboundStatics & { name: string });
+    this.#outboundConfig = new OutboundConfigStore(ctx.storage);
+    this.outbound = new OutboundController({ runtime, config: this.#outboundConfig, ctx, fields: owner });
+    this.supervisor = new Supervisor({
+      storage: ctx.storage,
+      isRunning: () => runtime.running,
+      policy: () => owner.restart,
+      hardTimeoutMs: () => this.config.hardTimeoutMs(),
+      emit: (event) => this.emit(event),
+      armBy: async (time) => void (await this.clock.ensureBy(time)),
+    });
+    this.lifecycle = new Lifecycle({
+      runtime,
+      state: this.state,
+      activity: this.activity,
+      config: () => this.checkedConfig(),
+      outbound: this.outbound,
+      supervisor: this.supervisor,
+      emit: (event) => this.emit(event),
+      armIdleTimer: async () => {
+        // The original calls scheduleNextAlarm() on every start; an override expects it.
+        if (this.#overrides("scheduleNextAlarm")) await owner.scheduleNextAlarm();
+        await this.armIdleTimer();
+      },
+      blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
+      // Looked up on each call: `ctx.abort` is the seam a test replaces.
+      resetObject: (reason) => this.#ctx.abort(reason),
+      hooks: owner,
+    });
+  }
+
+  /** The resolved fields, plus the restart policy (read live by the supervisor) checked. */
+  checkedConfig(): ResolvedConfig {
+    const config = this.config.get();
+    if (this.#owner.restart !== undefined) assertRestartPolicy(this.#owner.restart);
+    return config;
+  }
+
+  /**
+   * Load what the previous instance of the object persisted and make the
+   * state agree with the runtime. Runs once, in `blockConcurrencyWhile`, after
+   * the subclass constructor has assigned its fields.
+   */
+  async restore(): Promise<void> {
+    const owner = this.#owner;
+    // A subclass that declares `inflightRequests = 0` as a class field (as the
+    // original's base class does) shadows the accessor with a plain property
+    // the idle timer would never see: fold it back into the accessor.
+    if (Object.hasOwn(owner, "inflightRequests")) {
+      const declared = owner.inflightRequests;
+      delete (owner as { inflightRequests?: number }).inflightRequests;
+      owner.inflightRequests = Number(declared) || 0;
+    }
+    await this.clock.load();
+    await this.#outboundConfig.load();
+    await this.supervisor.load();
+    this.activity.restore(await this.#ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY));
+    await this.lifecycle.reconcile();
+    if (this.runtime.running) {
+      // A container that outlived the previous instance keeps its outbound rules.
+      // Reported, never thrown: a failing blockConcurrencyWhile would break the object.
+      await this.outbound.apply().catch(async (error: unknown) => {
+        try {
+          await owner.onError(error);
+        } catch {
+          // The default onError rethrows after logging.
+        }
+      });
+    }
+  }
+
+  /** Proxy to `port`, starting the container first unless `wake` is false. */
+  async forward(request: Request, port: number, wake: boolean): Promise<Response> {
+    assertPort(port);
+    if (!this.lifecycle.isHealthy) {
+      if (!wake && !this.runtime.running) return notRunningError().toResponse();
+      if (wake) {
+        try {
+          await this.#owner.startAndWaitForPorts(port, { abort: request.signal });
+        } catch (error) {
+          return startFailureToHttpError(error).toResponse();
+        }
+      }
+    }
+    // The original calls renewActivityTimeout() per request; a subclass that
+    // overrides it expects that. The base's own renewal is part of proxying.
+    if (this.#overrides("renewActivityTimeout")) this.#owner.renewActivityTimeout();
+    const tcp = this.runtime.getTcpPort(port);
+    return isWebSocketUpgrade(request)
+      ? proxyWebSocket(tcp, request, this.activity)
+      : proxyHttp(tcp, request, this.activity);
+  }
+
+  /** The base's `renewActivityTimeout`: a fresh `sleepAfter` window, and the alarm armed for it. */
+  renewActivity(): void {
+    this.activity.renew();
+    if (this.runtime.running) {
+      this.armIdleTimer().catch((error: unknown) =>
+        console.error("workerd-containers: arming the idle alarm failed:", error),
+      );
+    }
+  }
+
+  /** One alarm: due schedules, the supervisor's restart or hard timeout, the idle timer, re-arm. */
+  alarm(): Promise<void> {
+    const owner = this.#owner;
+    return runAlarmCycle({
+      clock: this.clock,
+      activity: this.activity,
+      isRunning: () => this.runtime.running,
+      runDueSchedules: () => runDueSchedules(this.schedules, owner, Date.now() / 1000),
+      nextScheduleMs: () => {
+        const next = this.schedules.nextAfter(Date.now() / 1000);
+        return next === undefined ? undefined : next * 1000;
+      },
+      emitActivityExpired: () =>
+        this.emit({ type: "activityExpired", at: Date.now(), sleepAfterMs: this.config.sleepAfterMs() }),
+      onActivityExpired: () => owner.onActivityExpired(),
+      supervise: () => this.lifecycle.supervise(),
+      supervisorDueAt: () => this.supervisor.dueAt(),
+      persistDeadline: (deadline) => this.#ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline),
+    });
+  }
+
+  /** Deliver an event to `onEvent`; what it throws (or rejects with) is logged, never passed on. */
+  emit(event: ContainerEvent): void {
+    try {
+      const result = this.#owner.onEvent(event);
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => console.error("workerd-containers: onEvent threw:", error));
+      }
+    } catch (error) {
+      console.error("workerd-containers: onEvent threw:", error);
+    }
+  }
+
+  /** Make sure the alarm fires by the idle deadline, persisting the deadline when it armed. */
+  async armIdleTimer(): Promise<void> {
+    const deadline = this.activity.deadline;
+    if (deadline === undefined) return;
+    if (await this.clock.ensureBy(deadline)) await this.#ctx.storage.put(ACTIVITY_DEADLINE_KEY, deadline);
+  }
+
+  /** Whether the subclass overrides the public method `name` (the base's own is not called where it adds nothing). */
+  #overrides(name: "renewActivityTimeout" | "scheduleNextAlarm"): boolean {
+    return this.#owner[name] !== this.#base[name];
+  }
+}
+
+function sqlOf(ctx: DurableObjectState): SqlStorage {
+  try {
+    const sql = ctx.storage.sql;
+    if (sql) return sql;
+  } catch {
+    // Thrown by KV-backed Durable Objects.
+  }
+  throw new Error(MISSING_SQL_MESSAGE);
+}
