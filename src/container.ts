@@ -1,23 +1,22 @@
 /**
  * @module container
  * The `Container` Durable Object base class. This file is a table of contents:
- * configuration fields, lifecycle hooks, and public methods that delegate to
- * one module per concern (lifecycle, activity, alarm, schedules, proxy).
+ * configuration fields, lifecycle hooks, and public methods, each one call
+ * into the collaborators that core.ts builds and wires.
  */
 
 import { DurableObject } from "cloudflare:workers";
 import { applyOptions } from "./config";
-import { DEFAULT_NEXT_ALARM_MS, DEFAULT_PING_ENDPOINT, DEFAULT_SLEEP_AFTER, FALLBACK_PORT } from "./constants";
+import { DEFAULT_NEXT_ALARM_MS, DEFAULT_PING_ENDPOINT, DEFAULT_SLEEP_AFTER } from "./constants";
 import { ContainerCore, runtimeOf } from "./core";
 import type { ContainerEvent } from "./events";
 import type { RestartPolicy } from "./lifecycle/supervisor";
-import { normaliseStartArgs, portWait, startWait, waitBudget } from "./lifecycle/start";
-import { resolvePortsToWait } from "./ports";
-import { toContainerRequest } from "./proxy/http";
+import { normaliseStartArgs } from "./lifecycle/start";
 import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
 import { assertSchedulable, scheduleTiming } from "./schedules";
 import { installNamedHandlerStatics } from "./outbound/registry";
-import type { AnyOutboundHandler, OutboundByHostOverrideInput, OutboundParamsArg } from "./outbound/types";
+import { installOutboundMethods, type OutboundMethods } from "./outbound/methods";
+import type { AnyOutboundHandler } from "./outbound/types";
 import type {
   CancellationOptions,
   ContainerOptions,
@@ -32,7 +31,9 @@ import type {
   WaitOptions,
 } from "./types";
 
-export { MISSING_CONTAINER_MESSAGE } from "./core";
+// The run-time outbound methods: typed by this interface, defined in the class's static block.
+// biome-ignore lint/correctness/noUnusedVariables: merged declarations must repeat the class's type parameters
+export interface Container<Env = Cloudflare.Env> extends OutboundMethods {}
 
 /**
  * A Durable Object that owns a container: it starts the container on demand,
@@ -55,6 +56,7 @@ export { MISSING_CONTAINER_MESSAGE } from "./core";
  * };
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface's members are put on the prototype (static block)
 export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   // --- Configuration (override as class fields) ---------------------------------
 
@@ -62,10 +64,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   defaultPort?: number;
   /** Ports that must accept connections before the container counts as ready. */
   requiredPorts?: number[];
-  /**
-   * Idle time before `onActivityExpired`: seconds, or `"30s"`, `"5m"`, `"1h"`.
-   * @default "10m"
-   */
+  /** Idle time before `onActivityExpired`: seconds, or `"30s"`, `"5m"`, `"1h"`. @default "10m" */
   sleepAfter: string | number = DEFAULT_SLEEP_AFTER;
   /** Environment variables for every start. @default {} */
   envVars: Record<string, string> = {};
@@ -84,28 +83,18 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /** Outbound deny-list; `*` globs; wins over everything. */
   deniedHosts?: string[];
   /**
-   * Opt-in HTTP readiness: the port counts as ready only when `GET path`
-   * answers an accepted status (default any 2xx), not merely when it accepts
-   * connections. Timeouts and `onError` behave as for port readiness.
+   * Opt-in HTTP readiness: a port is ready when `GET path` answers an accepted status (default 2xx).
    * @example readyOn = { path: "/healthz", status: [200, 204] };
    */
   readyOn?: ReadyOn;
   /**
-   * Opt-in restart policy: restart a container that exits (`"failure"`:
-   * non-zero exits; `"always"`: any exit not asked for), with exponential
-   * backoff and jitter, giving up after `maxRetries` (see `getState().restart`).
+   * Opt-in restart policy for exits nobody asked for, with backoff; progress in `getState().restart`.
    * @example restart = { on: "failure", maxRetries: 5, backoff: { initialMs: 500 } };
    */
   restart?: RestartPolicy;
-  /**
-   * Opt-in cost cap: stop the container this long after it starts, whatever
-   * its activity (SIGTERM, then SIGKILL 10 s later). Seconds or a duration string.
-   */
+  /** Opt-in cost cap: stop the container this long after it starts, busy or not (seconds or `"1h"`). */
   hardTimeout?: string | number;
-  /**
-   * Accepted for compatibility with older documentation; has no effect.
-   * Containers start on demand (first request, `start()` or `startAndWaitForPorts()`).
-   */
+  /** Accepted for compatibility with older documentation; no effect (containers start on demand). */
   manualStart?: boolean;
 
   // --- Outbound interception (static; override on the subclass) ---------------------
@@ -137,11 +126,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     super(ctx, env);
     this.#core = new ContainerCore(ctx, runtime, this, Container.prototype);
     if (options) applyOptions(this, options);
-    void ctx.blockConcurrencyWhile(async () => {
-      // Let the subclass constructor finish (its fields) before hooks can run.
-      await Promise.resolve();
-      await this.#core.restore();
-    });
+    this.#core.restoreAfterConstruction();
   }
 
   // --- Lifecycle hooks ----------------------------------------------------------------
@@ -217,15 +202,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     initOrPort?: ContainerFetchInit | number,
     maybePort?: number,
   ): Promise<Response> {
-    const { request, port: explicit } = toContainerRequest(input, initOrPort, maybePort);
-    const port = explicit ?? this.defaultPort;
-    if (port === undefined) {
-      throw new Error(
-        "No port specified for container fetch: set `defaultPort` on your Container subclass or pass a port.",
-      );
-    }
-    const wake = !(typeof initOrPort === "object" && initOrPort !== null && initOrPort.wake === false);
-    return this.#core.forward(request, port, wake);
+    return this.#core.containerFetch(input, initOrPort, maybePort);
   }
 
   /**
@@ -252,8 +229,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    *   instance to give (each try a fresh start, until the budget runs out)
    */
   async start(startOptions?: ContainerStartConfigOptions, waitOptions?: WaitOptions): Promise<void> {
-    const { probe, budget } = startWait(waitOptions, this.#core.config.get().instancePort);
-    await this.#core.lifecycle.start(startOptions, probe, budget);
+    await this.#core.start(startOptions, waitOptions);
   }
 
   /**
@@ -289,10 +265,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     cancellationOptions?: CancellationOptions,
     startOptions?: ContainerStartConfigOptions,
   ): Promise<void> {
-    const args = normaliseStartArgs(first, cancellationOptions, startOptions);
-    const { requiredPorts, defaultPort } = this.#core.config.get();
-    const ports = resolvePortsToWait(args.ports, requiredPorts, defaultPort, FALLBACK_PORT);
-    await this.#core.lifecycle.startAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
+    await this.#core.startAndWait(normaliseStartArgs(first, cancellationOptions, startOptions));
   }
 
   /**
@@ -303,8 +276,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    *   (`onError` is called first; its own errors are ignored)
    */
   async waitForPort(options: WaitOptions): Promise<number> {
-    const { deadline, intervalMs } = portWait(options);
-    return this.#core.lifecycle.waitForPort(options.portToCheck, deadline, intervalMs, options.signal);
+    return this.#core.waitForPort(options);
   }
 
   /**
@@ -411,64 +383,13 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#core.schedules.deleteByCallback(callbackName);
   }
 
-  // --- Outbound interception (runtime; persisted) ---------------------------------------
+  // --- Outbound interception (run time; persisted) -------------------------------------
 
-  /**
-   * Send every outbound request not handled per host to the named handler of
-   * `static outboundHandlers`, with `params`.
-   * @throws {Error} when no handler has that name (the message lists the known ones)
-   */
-  setOutboundHandler<Params = unknown>(methodName: string, ...paramsArg: OutboundParamsArg<Params>): Promise<void> {
-    return this.#core.outbound.setOutboundHandler(methodName, paramsArg[0]);
-  }
-
-  /** Send outbound requests for `hostname` to the named handler, with `params`. */
-  setOutboundByHost<Params = unknown>(
-    hostname: string,
-    methodName: string,
-    ...paramsArg: OutboundParamsArg<Params>
-  ): Promise<void> {
-    return this.#core.outbound.setOutboundByHost(hostname, methodName, paramsArg[0]);
-  }
-
-  /** Several {@link setOutboundByHost} at once: `{ host: "method" | { method, params } }`. */
-  setOutboundByHosts<Params = unknown>(handlers: OutboundByHostOverrideInput<Params>): Promise<void> {
-    return this.#core.outbound.setOutboundByHosts(handlers as OutboundByHostOverrideInput<unknown>);
-  }
-
-  /** Remove a runtime per-host handler; the static one (if any) applies again. */
-  removeOutboundByHost(hostname: string): Promise<void> {
-    return this.#core.outbound.removeOutboundByHost(hostname);
-  }
-
-  /** Replace the allow-list. Allowed hosts reach the internet even with `enableInternet` false. */
-  setAllowedHosts(hosts: string[]): Promise<void> {
-    return this.#core.outbound.setAllowedHosts(hosts);
-  }
-
-  /** Replace the deny-list. Denied hosts are blocked whatever else is configured. */
-  setDeniedHosts(hosts: string[]): Promise<void> {
-    return this.#core.outbound.setDeniedHosts(hosts);
-  }
-
-  /** Add one host to the allow-list. */
-  allowHost(hostname: string): Promise<void> {
-    return this.#core.outbound.allowHost(hostname);
-  }
-
-  /** Add one host to the deny-list. */
-  denyHost(hostname: string): Promise<void> {
-    return this.#core.outbound.denyHost(hostname);
-  }
-
-  /** Remove one host from the allow-list (an empty allow-list still blocks everything). */
-  removeAllowedHost(hostname: string): Promise<void> {
-    return this.#core.outbound.removeAllowedHost(hostname);
-  }
-
-  /** Remove one host from the deny-list. */
-  removeDeniedHost(hostname: string): Promise<void> {
-    return this.#core.outbound.removeDeniedHost(hostname);
+  // setOutboundHandler, setOutboundByHost(s), removeOutboundByHost, setAllowedHosts,
+  // setDeniedHosts, allowHost, denyHost, removeAllowedHost, removeDeniedHost:
+  // declared with their documentation in outbound/methods.ts, put on the prototype here.
+  static {
+    installOutboundMethods(Container, (self) => (self as Container).#core.outbound);
   }
 }
 

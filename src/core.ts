@@ -10,21 +10,27 @@
 import { ActivityTracker } from "./activity";
 import { AlarmClock, runAlarmCycle } from "./alarm";
 import { ConfigCache, type ConfigFields, type ResolvedConfig } from "./config";
-import { ACTIVITY_DEADLINE_KEY } from "./constants";
+import { ACTIVITY_DEADLINE_KEY, FALLBACK_PORT } from "./constants";
 import { notRunningError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
 import { Lifecycle, type LifecycleHooks } from "./lifecycle/lifecycle";
+import { portWait, startWait, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
 import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
 import { OutboundConfigStore } from "./outbound/config";
 import { OutboundController, type OutboundFields } from "./outbound/controller";
 import { registerContainerClass, type OutboundStatics } from "./outbound/registry";
-import { assertPort } from "./ports";
-import { isWebSocketUpgrade, proxyHttp } from "./proxy/http";
+import { assertPort, resolvePortsToWait } from "./ports";
+import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
 import { ScheduleStore, runDueSchedules } from "./schedules";
-import type { CancellationOptions } from "./types";
+import type {
+  CancellationOptions,
+  ContainerStartConfigOptions,
+  StartAndWaitForPortsOptions,
+  WaitOptions,
+} from "./types";
 
 /** Thrown when the Durable Object has no container configured. */
 export const MISSING_CONTAINER_MESSAGE =
@@ -133,10 +139,17 @@ export class ContainerCore {
 
   /**
    * Load what the previous instance of the object persisted and make the
-   * state agree with the runtime. Runs once, in `blockConcurrencyWhile`, after
-   * the subclass constructor has assigned its fields.
+   * state agree with the runtime: once, in `blockConcurrencyWhile`, after the
+   * subclass constructor has assigned its fields (before any hook can run).
    */
-  async restore(): Promise<void> {
+  restoreAfterConstruction(): void {
+    void this.#ctx.blockConcurrencyWhile(async () => {
+      await Promise.resolve();
+      await this.#restore();
+    });
+  }
+
+  async #restore(): Promise<void> {
     const owner = this.#owner;
     // A subclass that declares `inflightRequests = 0` as a class field (as the
     // original's base class does) shadows the accessor with a plain property
@@ -162,6 +175,42 @@ export class ContainerCore {
         }
       });
     }
+  }
+
+  /** `start(startOptions, waitOptions)`: one probed port, the instance budget. */
+  start(startOptions: ContainerStartConfigOptions | undefined, waitOptions: WaitOptions | undefined): Promise<void> {
+    const { probe, budget } = startWait(waitOptions, this.config.get().instancePort);
+    return this.lifecycle.start(startOptions, probe, budget);
+  }
+
+  /** `startAndWaitForPorts`: explicit ports, else `requiredPorts`, else `defaultPort`, else the fallback. */
+  startAndWait(args: StartAndWaitForPortsOptions): Promise<void> {
+    const { requiredPorts, defaultPort } = this.config.get();
+    const ports = resolvePortsToWait(args.ports, requiredPorts, defaultPort, FALLBACK_PORT);
+    return this.lifecycle.startAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
+  }
+
+  /** `waitForPort(options)`: the port budget, or `retries` × `waitInterval`. */
+  waitForPort(options: WaitOptions): Promise<number> {
+    const { deadline, intervalMs } = portWait(options);
+    return this.lifecycle.waitForPort(options.portToCheck, deadline, intervalMs, options.signal);
+  }
+
+  /** `containerFetch` in any of its forms: the port is the explicit one, else `defaultPort`. */
+  containerFetch(
+    input: Request | string | URL,
+    initOrPort: (RequestInit & { wake?: boolean }) | number | undefined,
+    maybePort: number | undefined,
+  ): Promise<Response> {
+    const { request, port: explicit } = toContainerRequest(input, initOrPort, maybePort);
+    const port = explicit ?? this.#owner.defaultPort;
+    if (port === undefined) {
+      throw new Error(
+        "No port specified for container fetch: set `defaultPort` on your Container subclass or pass a port.",
+      );
+    }
+    const wake = !(typeof initOrPort === "object" && initOrPort !== null && initOrPort.wake === false);
+    return this.forward(request, port, wake);
   }
 
   /** Proxy to `port`, starting the container first unless `wake` is false. */
