@@ -56,7 +56,7 @@ export interface Container<Env = Cloudflare.Env> extends OutboundMethods {}
  * };
  * ```
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface's members are put on the prototype (static block)
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: its members are put on the prototype (static block)
 export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   // --- Configuration (override as class fields) ---------------------------------
 

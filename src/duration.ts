@@ -16,7 +16,8 @@ const PART = /\s*(\d+(?:\.\d+)?)\s*(ms|h|m|s)/iy;
 
 /** What `parseDuration` accepts, quoted in its errors. */
 export const ACCEPTED_DURATIONS =
-  'a non-negative number of seconds, or a string like "30s", "5m", "1h", "250ms", "2.5m" or "1h30m" (units h, m, s, ms, largest first)';
+  'a non-negative number of seconds, or a string like "30s", "5m", "1h", "250ms", "2.5m" or "1h30m" ' +
+  "(units h, m, s, ms, largest first)";
 
 /**
  * Convert a duration to milliseconds.

@@ -7,7 +7,8 @@
 export function assertPort(port: unknown, what = "port"): asserts port is number {
   if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new RangeError(
-      `Invalid ${what}: ${typeof port === "string" ? JSON.stringify(port) : String(port)}. Expected an integer from 1 to 65535.`,
+      `Invalid ${what}: ${typeof port === "string" ? JSON.stringify(port) : String(port)}. ` +
+        "Expected an integer from 1 to 65535.",
     );
   }
 }

@@ -155,7 +155,8 @@ export async function pollUntilReady(
     delay = Math.min(delay * 2, options.maxIntervalMs);
   }
   throw new ContainerTimeoutError(
-    `${options.headline ? `${options.headline}: ` : ""}${options.what} was not ready in time${last ? ` (last error: ${lastErrorText(last, port)})` : ""}`,
+    `${options.headline ? `${options.headline}: ` : ""}${options.what} was not ready in time` +
+      (last ? ` (last error: ${lastErrorText(last, port)})` : ""),
     { cause: last?.error },
   );
 }

@@ -59,7 +59,8 @@ export class ScheduleStore {
     const taskId = newTaskId();
     const delay = when.type === "delayed" ? when.delayInSeconds : null;
     this.#sql.exec(
-      `INSERT OR REPLACE INTO ${SCHEDULES_TABLE} (id, callback, payload, type, time, delayInSeconds) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO ${SCHEDULES_TABLE} (id, callback, payload, type, time, delayInSeconds) ` +
+        "VALUES (?, ?, ?, ?, ?, ?)",
       taskId,
       callback,
       json,
@@ -143,7 +144,8 @@ export function scheduleTiming(when: unknown, nowMs: number): ScheduleTiming {
     const time = Math.floor(nowMs / 1000 + when);
     if (time > LATEST_DATE_SECONDS) {
       throw new RangeError(
-        `schedule(): \`when\` is ${when} seconds from now, after the latest date JavaScript can represent (${new Date(LATEST_DATE_SECONDS * 1000).toISOString()}).`,
+        `schedule(): \`when\` is ${when} seconds from now, after the latest date JavaScript can represent ` +
+          `(${new Date(LATEST_DATE_SECONDS * 1000).toISOString()}).`,
       );
     }
     return { type: "delayed", time, delayInSeconds: when };
@@ -174,7 +176,8 @@ export function encodePayload(payload: unknown): string | null {
   let refused: TypeError | undefined;
   const refuse = (path: string, what: string): TypeError =>
     (refused = new TypeError(
-      `schedule(): payload${path} is ${what}, which JSON cannot store; a payload must be JSON-serialisable (plain objects, arrays, strings, numbers, booleans, null).`,
+      `schedule(): payload${path} is ${what}, which JSON cannot store; a payload must be JSON-serialisable ` +
+        "(plain objects, arrays, strings, numbers, booleans, null).",
     ));
   // The path of every object visited, so a refusal can say where it is. The
   // root's holder ({"": payload}) is never visited, so its path is "".
@@ -201,7 +204,9 @@ export function encodePayload(payload: unknown): string | null {
   const bytes = new TextEncoder().encode(json).byteLength;
   if (bytes > MAX_SCHEDULE_PAYLOAD_BYTES) {
     throw new RangeError(
-      `schedule(): payload is ${bytes} bytes as JSON; at most ${MAX_SCHEDULE_PAYLOAD_BYTES} fit in one schedule (Durable Object SQLite rows are limited to 2 MB). Store the data elsewhere (storage.put, R2, KV) and schedule its key.`,
+      `schedule(): payload is ${bytes} bytes as JSON; at most ${MAX_SCHEDULE_PAYLOAD_BYTES} fit in one schedule ` +
+        "(Durable Object SQLite rows are limited to 2 MB). " +
+        "Store the data elsewhere (storage.put, R2, KV) and schedule its key.",
     );
   }
   return json;
@@ -214,7 +219,8 @@ export function encodePayload(payload: unknown): string | null {
 export function assertSchedulable(target: object, callback: unknown, payload: unknown): string | null {
   if (typeof callback !== "string" || typeof (target as Record<string, unknown>)[callback] !== "function") {
     throw new TypeError(
-      `schedule(): callback must be the name of a method of ${target.constructor.name}; got ${describeValue(callback)}.`,
+      `schedule(): callback must be the name of a method of ${target.constructor.name}; ` +
+        `got ${describeValue(callback)}.`,
     );
   }
   return encodePayload(payload);
@@ -230,7 +236,8 @@ export async function runDueSchedules(store: ScheduleStore, target: object, nowS
     const method = (target as Record<string, unknown>)[schedule.callback];
     if (typeof method !== "function") {
       console.error(
-        `workerd-containers: scheduled callback "${schedule.callback}" is not a method; schedule ${schedule.taskId} kept.`,
+        `workerd-containers: scheduled callback "${schedule.callback}" is not a method; ` +
+          `schedule ${schedule.taskId} kept.`,
       );
       continue;
     }

@@ -270,7 +270,8 @@ export class Lifecycle {
           this.#host.runtime.running
             ? undefined
             : new Error(
-                `The container is not running while waiting for port ${port}: did it start, and does its entrypoint keep running? (${messageOf(result.error)})`,
+                `The container is not running while waiting for port ${port}: did it start, ` +
+                  `and does its entrypoint keep running? (${messageOf(result.error)})`,
                 { cause: result.error },
               ),
       });

@@ -62,7 +62,8 @@ function assertStringRecord(value: unknown, what: "envVars" | "labels"): Record<
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== "string") {
       throw new TypeError(
-        `Invalid ${what}: ${JSON.stringify(key)} is ${describeValue(entry)}. ${expected}; convert numbers and booleans with String().`,
+        `Invalid ${what}: ${JSON.stringify(key)} is ${describeValue(entry)}. ` +
+          `${expected}; convert numbers and booleans with String().`,
       );
     }
   }
@@ -74,7 +75,8 @@ function assertEntrypoint(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || !value.every((part) => typeof part === "string")) {
     throw new TypeError(
-      `Invalid entrypoint: ${describeValue(value)}. Expected an array of strings, one per argument, e.g. ["node", "server.js"].`,
+      `Invalid entrypoint: ${describeValue(value)}. ` +
+        'Expected an array of strings, one per argument, e.g. ["node", "server.js"].',
     );
   }
   return value;

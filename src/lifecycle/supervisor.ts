@@ -24,7 +24,10 @@ import type { StopParams } from "../types";
 
 /** When and how often a container that exits is started again. */
 export interface RestartPolicy {
-  /** `"failure"`: after a non-zero exit; `"always"`: after any exit; `"never"`. Exits asked for (stop(), destroy(), idle, hardTimeout) never restart. */
+  /**
+   * `"failure"`: after a non-zero exit; `"always"`: after any exit; `"never"`.
+   * Exits asked for (stop(), destroy(), idle, hardTimeout) never restart.
+   */
   on: "failure" | "always" | "never";
   /** Restarts before giving up. @default 3 */
   maxRetries?: number;
@@ -56,7 +59,9 @@ const ON_VALUES = new Set(["failure", "always", "never"]);
 export function assertRestartPolicy(policy: unknown): asserts policy is RestartPolicy {
   const fail = (what: string) => {
     throw new TypeError(
-      `Invalid restart policy: ${what}. Expected { on: "failure" | "always" | "never", maxRetries?: integer ≥ 0, backoff?: { initialMs?, maxMs?, factor? ≥ 1, jitter? in 0..1 } }.`,
+      `Invalid restart policy: ${what}. ` +
+        'Expected { on: "failure" | "always" | "never", maxRetries?: integer ≥ 0, ' +
+        "backoff?: { initialMs?, maxMs?, factor? ≥ 1, jitter? in 0..1 } }.",
     );
   };
   if (typeof policy !== "object" || policy === null) return fail(describeValue(policy));

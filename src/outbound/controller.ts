@@ -87,13 +87,15 @@ export class OutboundController {
     const wantsHttps = this.#host.fields.interceptHttps;
     if (wantsHttps && typeof runtime.interceptOutboundHttps !== "function") {
       throw new Error(
-        "interceptHttps is set, but this runtime cannot intercept outbound HTTPS (ctx.container.interceptOutboundHttps is missing). " +
+        "interceptHttps is set, but this runtime cannot intercept outbound HTTPS " +
+          "(ctx.container.interceptOutboundHttps is missing). " +
           "Update workerd/wrangler and the compatibility date, or set interceptHttps = false.",
       );
     }
     if (typeof runtime.interceptAllOutboundHttp !== "function") {
       throw new Error(
-        "This runtime cannot intercept outbound HTTP (ctx.container.interceptAllOutboundHttp is missing). Update workerd/wrangler.",
+        "This runtime cannot intercept outbound HTTP (ctx.container.interceptAllOutboundHttp is missing). " +
+          "Update workerd/wrangler.",
       );
     }
     const fetcher = this.#proxyEntrypoint()({ props: this.#props() });
@@ -185,7 +187,8 @@ export class OutboundController {
     if (typeof method !== "string" || typeof named[method] !== "function") {
       const known = Object.keys(named).filter((name) => typeof named[name] === "function");
       throw new Error(
-        `Outbound handler ${JSON.stringify(method)} not found in ${this.#host.fields.constructor.name}.outboundHandlers. ` +
+        `Outbound handler ${JSON.stringify(method)} not found in ` +
+          `${this.#host.fields.constructor.name}.outboundHandlers. ` +
           (known.length ? `Known handlers: ${known.join(", ")}.` : "No outboundHandlers are declared on the class."),
       );
     }
@@ -229,7 +232,9 @@ function override(method: string, params: unknown): OutboundHandlerOverride {
 export function assertHostPattern(host: unknown): asserts host is string {
   if (typeof host !== "string" || compilePattern(host) === null) {
     throw new TypeError(
-      `Invalid host pattern: ${JSON.stringify(host)}. Expected a host name ("api.example.com"), optionally with a port ("api.example.com:8443"), an IP ("10.0.0.1", "[::1]"), or a glob ("*.example.com", "*").`,
+      `Invalid host pattern: ${JSON.stringify(host)}. ` +
+        'Expected a host name ("api.example.com"), optionally with a port ("api.example.com:8443"), ' +
+        'an IP ("10.0.0.1", "[::1]"), or a glob ("*.example.com", "*").',
     );
   }
 }

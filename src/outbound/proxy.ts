@@ -25,8 +25,10 @@ export interface ContainerProxyProps {
 }
 
 const PROPS_SHAPE =
-  "{ className: string, containerId: string, enableInternet: boolean, allowedHosts?: string[], deniedHosts?: string[], " +
-  "outboundByHostOverrides?: { [host]: { method: string, params? } }, outboundHandlerOverride?: { method: string, params? }, interceptAll?: boolean }";
+  "{ className: string, containerId: string, enableInternet: boolean, " +
+  "allowedHosts?: string[], deniedHosts?: string[], " +
+  "outboundByHostOverrides?: { [host]: { method: string, params? } }, " +
+  "outboundHandlerOverride?: { method: string, params? }, interceptAll?: boolean }";
 
 const isOverride = (value: unknown): boolean =>
   typeof value === "object" && value !== null && typeof (value as { method?: unknown }).method === "string";

@@ -92,7 +92,9 @@ function mergeNamedHandlers(cls: object, handlers: unknown): void {
   if (handlers === undefined || handlers === null) return;
   if (typeof handlers !== "object" || Array.isArray(handlers)) {
     throw new TypeError(
-      `outboundHandlers must be an object of handler functions by name, e.g. { auth: (request, env, ctx) => fetch(request) }; got ${Array.isArray(handlers) ? "an array" : typeof handlers}.`,
+      "outboundHandlers must be an object of handler functions by name, " +
+        "e.g. { auth: (request, env, ctx) => fetch(request) }; " +
+        `got ${Array.isArray(handlers) ? "an array" : typeof handlers}.`,
     );
   }
   for (const [name, handler] of Object.entries(handlers)) {

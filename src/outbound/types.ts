@@ -32,7 +32,7 @@ export type OutboundHandler<E = Cloudflare.Env, P = unknown> = {
  * the registry hold). Internal: generic-alias variance would otherwise reject
  * handlers with narrower params.
  */
-// biome-ignore lint/suspicious/noExplicitAny: any env and context, by design (see above); `unknown` would reject typed handlers
+// biome-ignore lint/suspicious/noExplicitAny: any env and context, by design; `unknown` rejects typed handlers
 export type AnyOutboundHandler = (request: Request, env: any, ctx: any) => Promise<Response> | Response;
 
 /** The general shape of handler params. */
@@ -42,7 +42,7 @@ export type OutboundHandlerParams = Record<string, unknown>;
  * The params type a handler expects, read from its context parameter:
  * required params give `P`, optional ones `P | undefined`, none `undefined`.
  */
-// biome-ignore lint/suspicious/noExplicitAny: matches a handler of any env type; `unknown` would not (parameter variance)
+// biome-ignore lint/suspicious/noExplicitAny: matches a handler of any env; `unknown` would not (variance)
 export type OutboundHandlerParamsOf<THandler> = THandler extends (req: Request, env: any, ctx: infer Ctx) => unknown
   ? unknown extends Ctx
     ? undefined

@@ -28,7 +28,9 @@ export function targetPort(headers: Headers, defaultPort: number | undefined): T
     if (!(port >= 1 && port <= 65_535)) {
       return {
         ok: false,
-        message: `Invalid ${TARGET_PORT_HEADER} header: ${JSON.stringify(raw)}. Expected an integer from 1 to 65535 (use switchPort(request, port)).`,
+        message:
+          `Invalid ${TARGET_PORT_HEADER} header: ${JSON.stringify(raw)}. ` +
+          "Expected an integer from 1 to 65535 (use switchPort(request, port)).",
         badHeader: true,
       };
     }
@@ -39,7 +41,9 @@ export function targetPort(headers: Headers, defaultPort: number | undefined): T
     ok: false,
     badHeader: false,
     message:
-      "No port specified for container fetch: no port is configured for this container. Set `defaultPort` on your Container subclass, or pick a port per request with `container.fetch(switchPort(request, port))`.",
+      "No port specified for container fetch: no port is configured for this container. " +
+      "Set `defaultPort` on your Container subclass, " +
+      "or pick a port per request with `container.fetch(switchPort(request, port))`.",
   };
 }
 
