@@ -13,7 +13,6 @@ import type { ContainerEvent } from "./events";
 import type { RestartPolicy } from "./lifecycle/supervisor";
 import { normaliseStartArgs } from "./lifecycle/start";
 import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
-import { assertSchedulable, scheduleTiming } from "./schedules";
 import { installNamedHandlerStatics } from "./outbound/registry";
 import { installOutboundMethods, type OutboundMethods } from "./outbound/methods";
 import type { AnyOutboundHandler } from "./outbound/types";
@@ -297,11 +296,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * The persisted state: `running`, `healthy`, `stopping`, `stopped` or
    * `stopped_with_code`; with `restart` progress when a restart policy acted.
    */
-  async getState(): Promise<State> {
-    await this.#core.lifecycle.reconcile();
-    const state = await this.#core.state.get();
-    const restart = this.#core.supervisor.status;
-    return restart ? { ...state, restart } : state;
+  getState(): Promise<State> {
+    return this.#core.getState();
   }
 
   // --- Idle timer and alarm -------------------------------------------------------
@@ -333,10 +329,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * @default ms 1000
    */
   async scheduleNextAlarm(ms: number = DEFAULT_NEXT_ALARM_MS): Promise<void> {
-    if (!Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(`Invalid delay: ${String(ms)}. Expected a non-negative number of milliseconds.`);
-    }
-    await this.#core.clock.ensureBy(Date.now() + ms);
+    await this.#core.alarmWithin(ms);
   }
 
   /**
@@ -361,11 +354,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * ```
    */
   async schedule<T = string>(when: Date | number, callback: string, payload?: T): Promise<Schedule<T>> {
-    const json = assertSchedulable(this, callback, payload);
-    const timing = scheduleTiming(when, Date.now());
-    const schedule = this.#core.schedules.add(callback, timing, payload as T, json);
-    await this.#core.clock.ensureBy(schedule.time * 1000);
-    return schedule;
+    return this.#core.schedule(when, callback, payload);
   }
 
   /** One schedule by id, or `undefined`. */

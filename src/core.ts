@@ -24,10 +24,12 @@ import { assertPort, resolvePortsToWait } from "./ports";
 import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
-import { ScheduleStore, runDueSchedules } from "./schedules";
+import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
 import type {
   CancellationOptions,
   ContainerStartConfigOptions,
+  Schedule,
+  State,
   StartAndWaitForPortsOptions,
   WaitOptions,
 } from "./types";
@@ -211,6 +213,31 @@ export class ContainerCore {
     }
     const wake = !(typeof initOrPort === "object" && initOrPort !== null && initOrPort.wake === false);
     return this.forward(request, port, wake);
+  }
+
+  /** `getState()`: reconciled with the runtime first, with the restart policy's progress when it acted. */
+  async getState(): Promise<State> {
+    await this.lifecycle.reconcile();
+    const state = await this.state.get();
+    const restart = this.supervisor.status;
+    return restart ? { ...state, restart } : state;
+  }
+
+  /** `schedule()`: checked, stored, and the alarm armed for it. */
+  async schedule<T>(when: Date | number, callback: string, payload: T | undefined): Promise<Schedule<T>> {
+    const json = assertSchedulable(this.#owner, callback, payload);
+    const timing = scheduleTiming(when, Date.now());
+    const schedule = this.schedules.add(callback, timing, payload as T, json);
+    await this.clock.ensureBy(schedule.time * 1000);
+    return schedule;
+  }
+
+  /** `scheduleNextAlarm(ms)`: the alarm fires within `ms`. */
+  async alarmWithin(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new RangeError(`Invalid delay: ${String(ms)}. Expected a non-negative number of milliseconds.`);
+    }
+    await this.clock.ensureBy(Date.now() + ms);
   }
 
   /** Proxy to `port`, starting the container first unless `wake` is false. */
