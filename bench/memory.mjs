@@ -64,7 +64,8 @@ for (const variant of VARIANTS) {
       );
       rss.push(mib(rssBytes(pids)));
       say(
-        `${LABEL[variant]}: round ${round}/${ROUNDS}: ${REQUESTS} requests (${failed} failed), workerd RSS ${rss.at(-1).toFixed(0)} MiB`,
+        `${LABEL[variant]}: round ${round}/${ROUNDS}: ${REQUESTS} requests (${failed} failed), workerd RSS ` +
+          `${rss.at(-1).toFixed(0)} MiB`,
       );
       if (failed > 0) throw new Error(`${failed} requests failed`);
     }
@@ -87,13 +88,16 @@ const rows = VARIANTS.map((v) => {
 const md = [
   "# workerd memory under steady traffic",
   "",
-  `${new Date().toISOString().slice(0, 10)}; ${ROUNDS} rounds of ${REQUESTS} GETs (6 concurrent loops, ${INSTANCES} instances) per variant, each in its own \`wrangler dev\`; workerd RSS in MiB after each round (\`npm run bench:memory\`).`,
+  `${new Date().toISOString().slice(0, 10)}; ${ROUNDS} rounds of ${REQUESTS} GETs (6 concurrent loops, ` +
+    `${INSTANCES} instances) per variant, each in its own \`wrangler dev\`; workerd RSS in MiB after each round ` +
+    `(\`npm run bench:memory\`).`,
   "",
   `| ${header.join(" | ")} |`,
   `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
   ...rows.map((r) => `| ${r.join(" | ")} |`),
   "",
-  'Read across a row: local workerd\'s RSS climbs for the first rounds whatever runs in it (see "direct") and then levels off; a library that leaked would keep climbing where direct has stopped.',
+  'Read across a row: local workerd\'s RSS climbs for the first rounds whatever runs in it (see "direct") and ' +
+    "then levels off; a library that leaked would keep climbing where direct has stopped.",
   "",
 ].join("\n");
 // A run writes into the untracked coverage/; the committed figures change when asked for.
@@ -102,7 +106,11 @@ mkdirSync(join(ROOT, out), { recursive: true });
 writeFileSync(join(ROOT, out, "memory.md"), md);
 writeFileSync(
   join(ROOT, out, "memory.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, requests: REQUESTS, rssMiB: results }, null, 2)}\n`,
+  `${JSON.stringify(
+    { date: new Date().toISOString(), rounds: ROUNDS, requests: REQUESTS, rssMiB: results },
+    null,
+    2,
+  )}\n`,
 );
 say(`written ${out}/memory.md and memory.json`);
 console.log(md);

@@ -298,7 +298,8 @@ export default { fetch(request, env) { return getContainer(env.MY_CONTAINER).fet
     original: `import { Container, getContainer } from "cloudflare-containers-original";
 export class MyContainer extends Container { defaultPort = 8080; sleepAfter = "5m"; }
 export default { fetch(request, env) { return getContainer(env.MY_CONTAINER).fetch(request); } };`,
-    direct: `import { DurableObject } from "cloudflare:workers";
+    direct:
+      `import { DurableObject } from "cloudflare:workers";
 export class MyContainer extends DurableObject {
   async fetch(request) {
     const c = this.ctx.container;
@@ -309,7 +310,8 @@ export class MyContainer extends DurableObject {
     }
   }
 }
-export default { fetch(request, env) { return env.MY_CONTAINER.get(env.MY_CONTAINER.idFromName("x")).fetch(request); } };`,
+export default { fetch(request, env) { ` +
+      `return env.MY_CONTAINER.get(env.MY_CONTAINER.idFromName("x")).fetch(request); } };`,
   };
   const sizes = {};
   for (const variant of VARIANTS) {
@@ -399,8 +401,10 @@ function renderMarkdown(report) {
       .join(" · ")}`,
   );
   lines.push(
-    `${report.config.rounds} rounds, variants interleaved (order rotated every round: ABC, BCA, CAB); each figure is the median over rounds. ` +
-      `One \`wrangler dev\` (workerd + real Docker), one Worker with one Durable Object class per variant, one image (fixtures/app, Node 22). ` +
+    `${report.config.rounds} rounds, variants interleaved (order rotated every round: ABC, BCA, CAB); each ` +
+      `figure is the median over rounds. ` +
+      `One \`wrangler dev\` (workerd + real Docker), one Worker with one Durable Object class per variant, one ` +
+      `image (fixtures/app, Node 22). ` +
       `Bench wall time ${fmt(report.wallSeconds, 0)} s. Produced by \`npm run bench\` (bench/run.mjs).`,
   );
   lines.push("");
@@ -515,19 +519,22 @@ async function main() {
       for (const v of order) {
         round.warm[v] = await warmThroughput(v);
         say(
-          `  warm GET ${v}: ${fmt(round.warm[v].rps, 0)} req/s, p50 ${fmt(round.warm[v].p50, 2)} ms, p99 ${fmt(round.warm[v].p99, 2)} ms`,
+          `  warm GET ${v}: ${fmt(round.warm[v].rps, 0)} req/s, p50 ${fmt(round.warm[v].p50, 2)} ms, p99 ` +
+            `${fmt(round.warm[v].p99, 2)} ms`,
         );
       }
       for (const v of order) {
         round.upload[v] = await bigUpload(v, pids);
         say(
-          `  ${CFG.bigBytes / 1e6} MB in  ${v}: ${fmt(round.upload[v].mbps)} MB/s, workerd RSS +${fmt(round.upload[v].rssGrowth / 2 ** 20)} MiB`,
+          `  ${CFG.bigBytes / 1e6} MB in  ${v}: ${fmt(round.upload[v].mbps)} MB/s, workerd RSS ` +
+            `+${fmt(round.upload[v].rssGrowth / 2 ** 20)} MiB`,
         );
       }
       for (const v of order) {
         round.download[v] = await bigDownload(v, pids);
         say(
-          `  ${CFG.bigBytes / 1e6} MB out ${v}: ${fmt(round.download[v].mbps)} MB/s, workerd RSS +${fmt(round.download[v].rssGrowth / 2 ** 20)} MiB`,
+          `  ${CFG.bigBytes / 1e6} MB out ${v}: ${fmt(round.download[v].mbps)} MB/s, workerd RSS ` +
+            `+${fmt(round.download[v].rssGrowth / 2 ** 20)} MiB`,
         );
       }
       for (const spec of CFG.ws) {
@@ -572,7 +579,8 @@ async function main() {
       if (Date.now() - lastReport >= 30_000) {
         lastReport = Date.now();
         say(
-          `  ${((lastReport - windowStart) / 1000).toFixed(0)}/${ALARM_SECONDS} s, ${steadyRequests} steady requests so far`,
+          `  ${((lastReport - windowStart) / 1000).toFixed(0)}/${ALARM_SECONDS} s, ${steadyRequests} steady ` +
+            `requests so far`,
         );
       }
       await sleep(Math.max(0, 1000 / CFG.alarmSteadyRps - (Date.now() - tick)));
@@ -748,13 +756,36 @@ async function main() {
   );
 
   const notes = [
-    `Row 1: ${CFG.warmRequests} GET / (a ~100-byte JSON answer) per variant and round, ${CFG.warmConcurrency} in flight, keep-alive client on loopback; latency is request start to end of body. "Added" = the variant's percentile minus direct's in the same round (median over rounds); direct is the floor (Worker → Durable Object → container port).`,
-    `Row 2: a ${CFG.bigBytes / 1e6} MB body POSTed to /count (the container hashes it and reports the byte count, checked) and a ${CFG.bigBytes / 1e6} MB response from /bytes (byte count checked). workerd's RSS (all workerd processes under wrangler, /proc/<pid>/status VmRSS) is sampled every 20 ms; growth = peak during the transfer minus RSS just before it. One workerd serves all three variants, so the absolute peak includes everything that ran before.`,
-    `Row 3: a fresh Durable Object per sample (created by a control request first, so its construction is not timed); timed: GET / from sending the request to its first body byte, which includes starting the app container and workerd's networking sidecar container. The container's own time = Docker Engine API create + start of the same image until it answers HTTP on a published port (polled every 2 ms), same delays, interleaved with the variants. ${CFG.coldPerRound} sample(s) per delay per round. The original polls readiness every 300 ms; this package retries after 5 ms, doubling up to waitInterval (300 ms); direct retries after 2 ms, doubling to 20 ms.`,
-    `Row 4: one WebSocket per variant and round to the fixture's /ws echo through the Worker and the Durable Object; binary messages, a fixed number in flight (${CFG.ws.map((s) => `${s.count} × ${s.size / 1024} KB, ${s.window} in flight`).join("; ")}).`,
-    `Row 5: over ${fmt(alarms.minutes, 2)} minutes, one running instance per variant got ${CFG.alarmSteadyRps} requests/s (${alarms.steadyRequests} in total across variants) while another running instance got none. Counted: calls of each class's alarm() (an override that calls super) and of ctx.storage.setAlarm (wrapped in the constructor). sleepAfter = "2h" for both libraries, so no container stops during the window. Direct has no idle timer: its zeros are the floor, ratios to it are undefined (—).`,
-    `Row 6: esbuild ${"--bundle --minify --format=esm --external:cloudflare:workers"} of a minimal Worker per variant (a Container subclass with defaultPort and sleepAfter + a fetch handler using getContainer; direct: the same by hand), gzip level 9 via node:zlib. This package is bundled from its TypeScript sources (src/), as wrangler does through the alias.`,
-    "The three variants share one wrangler dev process, one Docker daemon and a 2-core machine: absolute figures are noisy; the interleaving and the same-round ratios are what to compare.",
+    `Row 1: ${CFG.warmRequests} GET / (a ~100-byte JSON answer) per variant and round, ${CFG.warmConcurrency} ` +
+      `in flight, keep-alive client on loopback; latency is request start to end of body. "Added" = the ` +
+      `variant's percentile minus direct's in the same round (median over rounds); direct is the floor (Worker → ` +
+      `Durable Object → container port).`,
+    `Row 2: a ${CFG.bigBytes / 1e6} MB body POSTed to /count (the container hashes it and reports the byte ` +
+      `count, checked) and a ${CFG.bigBytes / 1e6} MB response from /bytes (byte count checked). workerd's RSS ` +
+      `(all workerd processes under wrangler, /proc/<pid>/status VmRSS) is sampled every 20 ms; growth = peak ` +
+      `during the transfer minus RSS just before it. One workerd serves all three variants, so the absolute peak ` +
+      `includes everything that ran before.`,
+    `Row 3: a fresh Durable Object per sample (created by a control request first, so its construction is not ` +
+      `timed); timed: GET / from sending the request to its first body byte, which includes starting the app ` +
+      `container and workerd's networking sidecar container. The container's own time = Docker Engine API create ` +
+      `+ start of the same image until it answers HTTP on a published port (polled every 2 ms), same delays, ` +
+      `interleaved with the variants. ${CFG.coldPerRound} sample(s) per delay per round. The original polls ` +
+      `readiness every 300 ms; this package retries after 5 ms, doubling up to waitInterval (300 ms); direct ` +
+      `retries after 2 ms, doubling to 20 ms.`,
+    `Row 4: one WebSocket per variant and round to the fixture's /ws echo through the Worker and the Durable ` +
+      `Object; binary messages, a fixed number in flight ` +
+      `(${CFG.ws.map((s) => `${s.count} × ${s.size / 1024} KB, ${s.window} in flight`).join("; ")}).`,
+    `Row 5: over ${fmt(alarms.minutes, 2)} minutes, one running instance per variant got ${CFG.alarmSteadyRps} ` +
+      `requests/s (${alarms.steadyRequests} in total across variants) while another running instance got none. ` +
+      `Counted: calls of each class's alarm() (an override that calls super) and of ctx.storage.setAlarm ` +
+      `(wrapped in the constructor). sleepAfter = "2h" for both libraries, so no container stops during the ` +
+      `window. Direct has no idle timer: its zeros are the floor, ratios to it are undefined (—).`,
+    `Row 6: esbuild ${"--bundle --minify --format=esm --external:cloudflare:workers"} of a minimal Worker per ` +
+      `variant (a Container subclass with defaultPort and sleepAfter + a fetch handler using getContainer; ` +
+      `direct: the same by hand), gzip level 9 via node:zlib. This package is bundled from its TypeScript ` +
+      `sources (src/), as wrangler does through the alias.`,
+    "The three variants share one wrangler dev process, one Docker daemon and a 2-core machine: absolute " +
+      "figures are noisy; the interleaving and the same-round ratios are what to compare.",
   ];
   const report = {
     date: new Date().toISOString(),

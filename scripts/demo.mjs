@@ -126,7 +126,8 @@ function talk(url) {
 
 const url = `${server.baseUrl}${example.path}`.replace(/^http/, example.socket ? "ws" : "http");
 say(
-  `4/4 first request: ${example.socket ? "WebSocket to" : "GET"} ${url} (starts the container, then waits for its port)`,
+  `4/4 first request: ${example.socket ? "WebSocket to" : "GET"} ${url} (starts the container, then waits for ` +
+    `its port)`,
 );
 const sent = Date.now();
 let reply;

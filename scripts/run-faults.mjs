@@ -86,16 +86,20 @@ function resultsTable() {
   rows.sort((a, b) => a.scenario.localeCompare(b.scenario, "en", { numeric: true }));
   const cell = (value) => String(value ?? "").replaceAll("|", "\\|");
   const table = [
-    `Last run: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${Math.round((Date.now() - started) / 1000)} s, soak ${soakMinutes * 60} s (\`node scripts/run-faults.mjs ${args.join(" ")}\`).`,
+    `Last run: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ` +
+      `${Math.round((Date.now() - started) / 1000)} s, soak ${soakMinutes * 60} s ` +
+      `(\`node scripts/run-faults.mjs ${args.join(" ")}\`).`,
     "",
     "| Scenario | Case | Runtime | Sent | Lost | Failed on purpose | Containers started | Leaks | Measured |",
     "|---|---|---|---:|---:|---:|---:|---:|---|",
     ...rows.map(
       (r) =>
-        `| ${cell(r.scenario)} | ${cell(r.detail)} | ${cell(r.runtime)} | ${r.sent} | ${r.lost} | ${r.failedOnPurpose ?? 0} | ${r.started} | ${r.leaks} | ${cell((r.measured ?? []).join("; "))} |`,
+        `| ${cell(r.scenario)} | ${cell(r.detail)} | ${cell(r.runtime)} | ${r.sent} | ${r.lost} | ` +
+        `${r.failedOnPurpose ?? 0} | ${r.started} | ${r.leaks} | ${cell((r.measured ?? []).join("; "))} |`,
     ),
     "",
-    `Totals: ${rows.reduce((n, r) => n + r.sent, 0)} sent, ${rows.reduce((n, r) => n + r.lost, 0)} lost, ${rows.reduce((n, r) => n + r.leaks, 0)} leaks.`,
+    `Totals: ${rows.reduce((n, r) => n + r.sent, 0)} sent, ${rows.reduce((n, r) => n + r.lost, 0)} lost, ` +
+      `${rows.reduce((n, r) => n + r.leaks, 0)} leaks.`,
   ].join("\n");
   console.log(`[faults] figures of ${rows.length} cases`);
   return table;

@@ -29,7 +29,8 @@ check_gateway() {
   local gw
   gw="$(docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null || true)"
   if [ -z "$gw" ]; then
-    die "the running Docker daemon's default bridge has no Gateway in its IPAM config, so workerd cannot start containers.
+    die "the running Docker daemon's default bridge has no Gateway in its IPAM config, \
+so workerd cannot start containers.
   Fix: add {\"bip\": \"$WANT_BIP\"} to $DAEMON_JSON and restart the Docker daemon, then run this again."
   fi
   say "bridge gateway: $gw"
@@ -61,7 +62,8 @@ if ! command -v dockerd >/dev/null 2>&1; then
   fi
   if ! command -v apt-get >/dev/null 2>&1 || [ ! -f /etc/debian_version ]; then
     die "no Docker engine (dockerd) and this is not Debian/Ubuntu (no apt-get).
-  Install Docker Engine for your system (https://docs.docker.com/engine/install/), set {\"bip\": \"$WANT_BIP\"} in $DAEMON_JSON, start it, then run this again."
+  Install Docker Engine for your system (https://docs.docker.com/engine/install/), \
+set {\"bip\": \"$WANT_BIP\"} in $DAEMON_JSON, start it, then run this again."
   fi
   say "installing docker.io with apt-get (takes a minute)"
   export DEBIAN_FRONTEND=noninteractive
@@ -72,21 +74,26 @@ fi
 
 if ! is_root; then
   die "dockerd is installed but no daemon answers and only root can start it.
-  As root: write {\"bip\": \"$WANT_BIP\"} to $DAEMON_JSON and start dockerd (systemctl start docker, or: dockerd &), then run this again."
+  As root: write {\"bip\": \"$WANT_BIP\"} to $DAEMON_JSON and start dockerd \
+(systemctl start docker, or: dockerd &), then run this again."
 fi
 
 # 3. daemon.json: set "bip", keeping whatever else is there. Plain node (any
 # version) does the JSON merge; there is no python or jq on a bare machine.
 mkdir -p "$(dirname "$DAEMON_JSON")"
 NODE_BIN="$(command -v node || true)"
-[ -n "$NODE_BIN" ] || die "node is needed to edit $DAEMON_JSON; install Node.js (apt-get install -y nodejs) and run this again."
+[ -n "$NODE_BIN" ] || die \
+  "node is needed to edit $DAEMON_JSON; install Node.js (apt-get install -y nodejs) and run this again."
 "$NODE_BIN" -e '
   const fs = require("fs"), [file, bip] = process.argv.slice(1);
   let cfg = {};
   if (fs.existsSync(file)) {
     const text = fs.readFileSync(file, "utf8").trim();
     try { cfg = text ? JSON.parse(text) : {}; }
-    catch (e) { console.error(`[setup-docker] ${file} is not valid JSON (${e.message}); fix or remove it.`); process.exit(1); }
+    catch (e) {
+      console.error(`[setup-docker] ${file} is not valid JSON (${e.message}); fix or remove it.`);
+      process.exit(1);
+    }
   }
   if (cfg.bip === bip) { console.log(`[setup-docker] ${file} already sets bip ${bip}`); process.exit(0); }
   cfg.bip = bip;

@@ -110,7 +110,8 @@ function npmTest(n, loaded) {
 }
 
 log(
-  `fresh clone of ${here} (HEAD ${spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim()}) in ${clone}`,
+  `fresh clone of ${here} (HEAD ` +
+    `${spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim()}) in ${clone}`,
 );
 step("git clone", "git", ["clone", "--quiet", here, clone]);
 step("npm ci", "npm", ["ci", "--no-audit", "--no-fund"], clone);
@@ -123,7 +124,9 @@ for (let i = 0; i < plainRuns; i++) results.push(await npmTest(++n, false));
 const table = [
   `# npm test under load (scripts/stress-ci.mjs)`,
   ``,
-  `${new Date().toISOString()}, commit ${spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: clone, encoding: "utf8" }).stdout.trim()}, ${availableParallelism()} cores`,
+  `${new Date().toISOString()}, commit ` +
+    `${spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: clone, encoding: "utf8" }).stdout.trim()}, ` +
+    `${availableParallelism()} cores`,
   ``,
   `| run | load | exit | time | result |`,
   `|---|---|---|---|---|`,

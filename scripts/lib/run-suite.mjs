@@ -64,7 +64,8 @@ export function runSuiteCode({ label, project, report: reportFile, typecheck, en
   const errors =
     failed === 0 && (report.success === false || run.status !== 0) ? ", plus errors outside the tests (see above)" : "";
   console.log(
-    `${label}: ${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${errors} (${seconds} s)`,
+    `${label}: ${report.numPassedTests} passed, ${failed} failed` +
+      `${skipped ? `, ${skipped} skipped` : ""}${errors} (${seconds} s)`,
   );
   return failed === 0 && report.success !== false && run.status === 0 ? 0 : 1;
 }

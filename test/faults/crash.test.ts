@@ -22,84 +22,91 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const stops = async (name: string) => (await hooks("fault", name)).filter((h) => h.startsWith("stop:"));
 
 describe("scenario 2: the process dies mid-request", () => {
-  it("a crash while 20 responses stream: each ends (cut off, never hung), onStop once, next request on a fresh container", async () => {
-    const name = use("fault");
-    const before = (await (await proxy("fault", name, "/echo")).json()) as { boot: string };
-    const starts = watchDockerEvents(await dockerFragment("fault", name), "start");
-    const responses = Array.from({ length: 20 }, () => proxy("fault", name, "/drip?ms=100&n=100"));
-    const drips = responses.map((response) => ending(response, (text) => text.endsWith("done\n")));
-    // The streams are flowing once every response has its headers: the
-    // process is answering all 20 (a slow machine only takes longer to get there).
-    await Promise.allSettled(responses);
-    const crash = await ending(proxy("fault", name, "/crash"), () => false);
-    const endings = await Promise.all(drips);
-    await waitFor("onStop", async () => (await stops(name)).length > 0);
-    await sleep(1_500); // room for a second onStop, which must not come
-    const stopHooks = await stops(name);
-    const after = await proxy("fault", name, "/echo");
-    const reply = (await after.json()) as { boot: string };
-    await sleep(1_000); // Docker's event stream lags a little
-    starts.stop();
-    recordFigure({
-      scenario: "2 crash mid-request",
-      detail: "exit 3 while 20 responses stream + the crashing one",
-      sent: 22,
-      lost: endings.filter((e) => e === "hung").length + (after.status === 200 ? 0 : 1),
-      failedOnPurpose: endings.filter((e) => e !== "complete").length + 1,
-      started: starts.names().length,
-      leaks: (await dockerContainers("fault", name)).filter((c) => c.status === "running").length - 1,
-      measured: [
-        `stream endings: ${JSON.stringify(countOf(endings))}`,
-        `crashing request: ${crash}`,
-        `onStop calls: ${stopHooks.length}`,
-      ],
-      runtime: "workerd + Docker",
-    });
-    expect(crash).toBe("cut off");
-    expect(endings).not.toContain("hung");
-    expect(endings).not.toContain("complete"); // the process died under them: none may look whole
-    expect(stopHooks).toEqual(["stop:3:exit"]);
-    expect(after.status).toBe(200);
-    expect(reply.boot).not.toBe(before.boot);
-  });
+  it(
+    "a crash while 20 responses stream: each ends (cut off, never hung), onStop once, next request on a fresh " +
+      "container",
+    async () => {
+      const name = use("fault");
+      const before = (await (await proxy("fault", name, "/echo")).json()) as { boot: string };
+      const starts = watchDockerEvents(await dockerFragment("fault", name), "start");
+      const responses = Array.from({ length: 20 }, () => proxy("fault", name, "/drip?ms=100&n=100"));
+      const drips = responses.map((response) => ending(response, (text) => text.endsWith("done\n")));
+      // The streams are flowing once every response has its headers: the
+      // process is answering all 20 (a slow machine only takes longer to get there).
+      await Promise.allSettled(responses);
+      const crash = await ending(proxy("fault", name, "/crash"), () => false);
+      const endings = await Promise.all(drips);
+      await waitFor("onStop", async () => (await stops(name)).length > 0);
+      await sleep(1_500); // room for a second onStop, which must not come
+      const stopHooks = await stops(name);
+      const after = await proxy("fault", name, "/echo");
+      const reply = (await after.json()) as { boot: string };
+      await sleep(1_000); // Docker's event stream lags a little
+      starts.stop();
+      recordFigure({
+        scenario: "2 crash mid-request",
+        detail: "exit 3 while 20 responses stream + the crashing one",
+        sent: 22,
+        lost: endings.filter((e) => e === "hung").length + (after.status === 200 ? 0 : 1),
+        failedOnPurpose: endings.filter((e) => e !== "complete").length + 1,
+        started: starts.names().length,
+        leaks: (await dockerContainers("fault", name)).filter((c) => c.status === "running").length - 1,
+        measured: [
+          `stream endings: ${JSON.stringify(countOf(endings))}`,
+          `crashing request: ${crash}`,
+          `onStop calls: ${stopHooks.length}`,
+        ],
+        runtime: "workerd + Docker",
+      });
+      expect(crash).toBe("cut off");
+      expect(endings).not.toContain("hung");
+      expect(endings).not.toContain("complete"); // the process died under them: none may look whole
+      expect(stopHooks).toEqual(["stop:3:exit"]);
+      expect(after.status).toBe(200);
+      expect(reply.boot).not.toBe(before.boot);
+    },
+  );
 
-  it("killed while a request waits for its answer: a clear 5xx, onStop once with 137, next request answered", async () => {
-    const name = use("fault");
-    const starts = watchDockerEvents(await dockerFragment("fault", name), "start");
-    expect((await proxy("fault", name, "/echo")).status).toBe(200);
-    const [container] = await dockerContainers("fault", name);
-    const waiting = proxy("fault", name, "/sleep?ms=5000");
-    await waitFor("the request to reach the process", () => container!.logs().includes("sleeping 5000 ms"), 20_000);
-    execFileSync("docker", ["kill", "--signal", "KILL", container!.name]);
-    const res = await waiting;
-    const text = await res.text();
-    await waitFor("onStop", async () => (await stops(name)).length > 0);
-    await sleep(1_500);
-    const stopHooks = await stops(name);
-    const running = (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
-    const next = await proxy("fault", name, "/echo");
-    await sleep(1_000); // Docker's event stream lags a little
-    starts.stop();
-    recordFigure({
-      scenario: "2 crash mid-request",
-      detail: "SIGKILL while a request waits for its answer",
-      sent: 2,
-      lost: next.status === 200 ? 0 : 1,
-      failedOnPurpose: 1,
-      started: starts.names().length,
-      leaks: running,
-      measured: [
-        `waiting request: ${res.status} ${JSON.stringify(text.slice(0, 80))}`,
-        `onStop calls: ${stopHooks.length}`,
-      ],
-      runtime: "workerd + Docker",
-    });
-    expect(res.status).toBeGreaterThanOrEqual(500);
-    expect(text).not.toBe("");
-    expect(stopHooks).toEqual(["stop:137:exit"]);
-    expect(running).toBe(0);
-    expect(next.status).toBe(200);
-  });
+  it(
+    "killed while a request waits for its answer: a clear 5xx, onStop " + "once with 137, next request answered",
+    async () => {
+      const name = use("fault");
+      const starts = watchDockerEvents(await dockerFragment("fault", name), "start");
+      expect((await proxy("fault", name, "/echo")).status).toBe(200);
+      const [container] = await dockerContainers("fault", name);
+      const waiting = proxy("fault", name, "/sleep?ms=5000");
+      await waitFor("the request to reach the process", () => container!.logs().includes("sleeping 5000 ms"), 20_000);
+      execFileSync("docker", ["kill", "--signal", "KILL", container!.name]);
+      const res = await waiting;
+      const text = await res.text();
+      await waitFor("onStop", async () => (await stops(name)).length > 0);
+      await sleep(1_500);
+      const stopHooks = await stops(name);
+      const running = (await dockerContainers("fault", name)).filter((c) => c.status === "running").length;
+      const next = await proxy("fault", name, "/echo");
+      await sleep(1_000); // Docker's event stream lags a little
+      starts.stop();
+      recordFigure({
+        scenario: "2 crash mid-request",
+        detail: "SIGKILL while a request waits for its answer",
+        sent: 2,
+        lost: next.status === 200 ? 0 : 1,
+        failedOnPurpose: 1,
+        started: starts.names().length,
+        leaks: running,
+        measured: [
+          `waiting request: ${res.status} ${JSON.stringify(text.slice(0, 80))}`,
+          `onStop calls: ${stopHooks.length}`,
+        ],
+        runtime: "workerd + Docker",
+      });
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(text).not.toBe("");
+      expect(stopHooks).toEqual(["stop:137:exit"]);
+      expect(running).toBe(0);
+      expect(next.status).toBe(200);
+    },
+  );
 });
 
 describe("scenario 4: exit codes reach onStop and getState() exactly", () => {
@@ -146,7 +153,8 @@ describe("scenario 4: exit codes reach onStop and getState() exactly", () => {
         `getState: ${JSON.stringify({ ...(state as object), lastChange: undefined })}`,
         ...(running
           ? [
-              "leak: Docker's own on-failure restart policy (local workerd) ran the process again; the runtime reports it stopped",
+              "leak: Docker's own on-failure restart policy (local workerd) ran the process again; the runtime " +
+                "reports it stopped",
             ]
           : []),
       ],

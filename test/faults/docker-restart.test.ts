@@ -60,13 +60,15 @@ if (pid === undefined) {
   console.log(
     keep
       ? "[docker-restart] skipped: WORKERD_CONTAINERS_KEEP_DOCKERD=1"
-      : `[docker-restart] skipped: no dockerd started by scripts/setup-docker.sh (${PID_FILE}); the machine's own daemon is left alone`,
+      : `[docker-restart] skipped: no dockerd started by scripts/setup-docker.sh (${PID_FILE}); the machine's ` +
+          `own daemon is left alone`,
   );
 }
 
 describe("scenario 14: the Docker daemon restarts mid-traffic", () => {
   it.skipIf(pid === undefined)(
-    "in-flight requests end, none hangs; onStop once; later starts fail clearly until the object is reset; other objects are served",
+    "in-flight requests end, none hangs; onStop once; later starts fail clearly until the object is reset; " +
+      "other objects are served",
     async () => {
       const name = use("fault");
       const first = await proxy("fault", name, "/echo");
@@ -134,7 +136,9 @@ describe("scenario 14: the Docker daemon restarts mid-traffic", () => {
         leaks: left - 1,
         measured: [
           `in flight: ${JSON.stringify(counts)}`,
-          `same object once the daemon was back: ${again.map((a) => a.status).join(", ")} ${JSON.stringify(again[0]?.text.slice(0, 110))} (local workerd leaves its networking sidecar stopped)`,
+          `same object once the daemon was back: ${again.map((a) => a.status).join(", ")} ` +
+            `${JSON.stringify(again[0]?.text.slice(0, 110))} (local workerd leaves its networking sidecar ` +
+            `stopped)`,
           `another object: ${otherReply.status}`,
           `after a reset of the object: 200 on a fresh container`,
           `onStop: ${stops.join(", ")}`,

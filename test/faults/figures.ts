@@ -33,6 +33,8 @@ export function recordFigure(figure: Figure): void {
   mkdirSync(dirname(FIGURES_FILE), { recursive: true });
   appendFileSync(FIGURES_FILE, `${JSON.stringify({ ...figure, at: new Date().toISOString() })}\n`);
   console.log(
-    `[figure] ${figure.scenario} — ${figure.detail}: sent ${figure.sent}, lost ${figure.lost}, started ${figure.started}, leaks ${figure.leaks}${figure.measured?.length ? `; ${figure.measured.join(", ")}` : ""}`,
+    `[figure] ${figure.scenario} — ${figure.detail}: sent ${figure.sent}, lost ${figure.lost}, started ` +
+      `${figure.started}, leaks ` +
+      `${figure.leaks}${figure.measured?.length ? `; ${figure.measured.join(", ")}` : ""}`,
   );
 }

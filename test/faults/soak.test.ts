@@ -174,7 +174,8 @@ describe("scenario 7: soak", () => {
         samples.push([Date.now(), rssMiB()]);
         if (process.env.SOAK_TRACE)
           console.log(
-            `[soak] ${Math.round((Date.now() - began) / 1000)} s: ${outcomes.length} requests, RSS ${samples.at(-1)![1].toFixed(0)} MiB`,
+            `[soak] ${Math.round((Date.now() - began) / 1000)} s: ${outcomes.length} requests, RSS ` +
+              `${samples.at(-1)![1].toFixed(0)} MiB`,
           );
       }, 2_000);
       const began = Date.now();
@@ -217,7 +218,9 @@ describe("scenario 7: soak", () => {
       const peak = Math.max(...samples.map(([, mib]) => mib));
       recordFigure({
         scenario: "7 soak",
-        detail: `${SECONDS} s, ${INSTANCES} instances, ${HTTP_LOOPS} HTTP + ${WS_LOOPS} WebSocket loops, ${chaos.length} stops/destroys/crashes/evictions`,
+        detail:
+          `${SECONDS} s, ${INSTANCES} instances, ${HTTP_LOOPS} HTTP + ${WS_LOOPS} WebSocket loops, ` +
+          `${chaos.length} stops/destroys/crashes/evictions`,
         sent: outcomes.length,
         lost: lost.length,
         failedOnPurpose: failed.length - lost.length,
@@ -227,7 +230,8 @@ describe("scenario 7: soak", () => {
           `WebSocket messages echoed: ${wsMessages}`,
           `requests/s: ${(outcomes.length / SECONDS).toFixed(0)}`,
           `onStop calls: ${onStops} for ${chaos.length} failures caused`,
-          `workerd RSS: ${early.toFixed(0)} MiB early, ${middle.toFixed(0)} MiB halfway, ${late.toFixed(0)} MiB late, peak ${peak.toFixed(0)} MiB`,
+          `workerd RSS: ${early.toFixed(0)} MiB early, ${middle.toFixed(0)} MiB halfway, ${late.toFixed(0)} ` +
+            `MiB late, peak ${peak.toFixed(0)} MiB`,
         ],
         runtime: "workerd + Docker",
       });

@@ -60,95 +60,105 @@ async function aftermath(name: string, starts: { names: () => string[]; stop: ()
 const SCENARIO_9 = "9 container removed behind workerd's back";
 
 describe("scenario 9: the container disappears behind workerd's back", () => {
-  it("docker rm -f of a healthy container: the next request notices, onStop once, a fresh container serves it", async () => {
-    const name = use("fault");
-    const { boot, starts } = await healthy(name);
-    await removeBehindTheBack(name);
-    const next = await proxy("fault", name, "/echo");
-    const nextBoot = next.status === 200 ? await bootOf(next) : "";
-    const { stopHooks, left, started } = await aftermath(name, starts, 1);
-    const state = (await rpc("fault", name, "getState")).value;
-    recordFigure({
-      scenario: SCENARIO_9,
-      detail: "docker rm -f of a healthy container, then a request",
-      sent: 2,
-      lost: next.status === 200 ? 0 : 1,
-      started,
-      leaks: left - 1, // the fresh one is expected
-      measured: [
-        `next request: ${next.status}`,
-        `onStop: ${stopHooks.join(", ")}`,
-        `state: ${JSON.stringify({ ...(state as object), lastChange: undefined })}`,
-      ],
-      runtime: "workerd + Docker",
-    });
-    expect(next.status).toBe(200);
-    expect(nextBoot).not.toBe(boot);
-    expect(stopHooks).toHaveLength(1);
-    expect(state).toMatchObject({ status: "healthy" });
-    expect(left).toBe(1);
-  });
+  it(
+    "docker rm -f of a healthy container: the next request notices, " + "onStop once, a fresh container serves it",
+    async () => {
+      const name = use("fault");
+      const { boot, starts } = await healthy(name);
+      await removeBehindTheBack(name);
+      const next = await proxy("fault", name, "/echo");
+      const nextBoot = next.status === 200 ? await bootOf(next) : "";
+      const { stopHooks, left, started } = await aftermath(name, starts, 1);
+      const state = (await rpc("fault", name, "getState")).value;
+      recordFigure({
+        scenario: SCENARIO_9,
+        detail: "docker rm -f of a healthy container, then a request",
+        sent: 2,
+        lost: next.status === 200 ? 0 : 1,
+        started,
+        leaks: left - 1, // the fresh one is expected
+        measured: [
+          `next request: ${next.status}`,
+          `onStop: ${stopHooks.join(", ")}`,
+          `state: ${JSON.stringify({ ...(state as object), lastChange: undefined })}`,
+        ],
+        runtime: "workerd + Docker",
+      });
+      expect(next.status).toBe(200);
+      expect(nextBoot).not.toBe(boot);
+      expect(stopHooks).toHaveLength(1);
+      expect(state).toMatchObject({ status: "healthy" });
+      expect(left).toBe(1);
+    },
+  );
 
-  it("removed while 10 responses stream: each is cut off (none hangs, none looks whole), onStop once, the next request is served", async () => {
-    const name = use("fault");
-    const { boot, starts } = await healthy(name);
-    const responses = Array.from({ length: 10 }, () => proxy("fault", name, "/drip?ms=100&n=100"));
-    // Flowing once each has its headers.
-    await Promise.allSettled(responses);
-    await removeBehindTheBack(name);
-    const endings = await Promise.all(
-      responses.map((response) => ending(response, (text) => text.endsWith("done\n"), 30_000)),
-    );
-    const next = await proxy("fault", name, "/echo");
-    const nextBoot = next.status === 200 ? await bootOf(next) : "";
-    const { stopHooks, left, started } = await aftermath(name, starts, 1);
-    recordFigure({
-      scenario: SCENARIO_9,
-      detail: "docker rm -f while 10 responses stream",
-      sent: 12,
-      lost: endings.filter((e) => e === "hung").length + (next.status === 200 ? 0 : 1),
-      failedOnPurpose: endings.filter((e) => e !== "complete").length,
-      started,
-      leaks: left - 1,
-      measured: [
-        `stream endings: ${endings.filter((e) => e === "cut off").length} cut off of ${endings.length}`,
-        `onStop: ${stopHooks.join(", ")}`,
-      ],
-      runtime: "workerd + Docker",
-    });
-    expect(endings).not.toContain("hung");
-    expect(endings).not.toContain("complete");
-    expect(next.status).toBe(200);
-    expect(nextBoot).not.toBe(boot);
-    expect(stopHooks).toHaveLength(1);
-    expect(left).toBe(1);
-  });
+  it(
+    "removed while 10 responses stream: each is cut off (none hangs, none looks whole), onStop once, the next " +
+      "request is served",
+    async () => {
+      const name = use("fault");
+      const { boot, starts } = await healthy(name);
+      const responses = Array.from({ length: 10 }, () => proxy("fault", name, "/drip?ms=100&n=100"));
+      // Flowing once each has its headers.
+      await Promise.allSettled(responses);
+      await removeBehindTheBack(name);
+      const endings = await Promise.all(
+        responses.map((response) => ending(response, (text) => text.endsWith("done\n"), 30_000)),
+      );
+      const next = await proxy("fault", name, "/echo");
+      const nextBoot = next.status === 200 ? await bootOf(next) : "";
+      const { stopHooks, left, started } = await aftermath(name, starts, 1);
+      recordFigure({
+        scenario: SCENARIO_9,
+        detail: "docker rm -f while 10 responses stream",
+        sent: 12,
+        lost: endings.filter((e) => e === "hung").length + (next.status === 200 ? 0 : 1),
+        failedOnPurpose: endings.filter((e) => e !== "complete").length,
+        started,
+        leaks: left - 1,
+        measured: [
+          `stream endings: ${endings.filter((e) => e === "cut off").length} cut off of ${endings.length}`,
+          `onStop: ${stopHooks.join(", ")}`,
+        ],
+        runtime: "workerd + Docker",
+      });
+      expect(endings).not.toContain("hung");
+      expect(endings).not.toContain("complete");
+      expect(next.status).toBe(200);
+      expect(nextBoot).not.toBe(boot);
+      expect(stopHooks).toHaveLength(1);
+      expect(left).toBe(1);
+    },
+  );
 
-  it("removed, then the object is evicted before it noticed: the new instance closes the run out once and serves", async () => {
-    const name = use("fault");
-    const { boot, starts } = await healthy(name);
-    const instance = (await rpc("fault", name, "instance")).value;
-    await removeBehindTheBack(name);
-    await evict("fault", name);
-    await waitFor("a new instance", async () => (await rpc("fault", name, "instance")).value !== instance, 20_000);
-    const next = await proxy("fault", name, "/echo");
-    const nextBoot = next.status === 200 ? await bootOf(next) : "";
-    const { stopHooks, left, started } = await aftermath(name, starts, 1);
-    recordFigure({
-      scenario: SCENARIO_9,
-      detail: "docker rm -f, then the object is evicted, then a request",
-      sent: 2,
-      lost: next.status === 200 ? 0 : 1,
-      started,
-      leaks: left - 1,
-      measured: [`next request: ${next.status}`, `onStop: ${stopHooks.join(", ")}`],
-      runtime: "workerd + Docker",
-    });
-    expect(next.status).toBe(200);
-    expect(nextBoot).not.toBe(boot);
-    expect(stopHooks).toHaveLength(1);
-    expect(left).toBe(1);
-  });
+  it(
+    "removed, then the object is evicted before it noticed: the new " + "instance closes the run out once and serves",
+    async () => {
+      const name = use("fault");
+      const { boot, starts } = await healthy(name);
+      const instance = (await rpc("fault", name, "instance")).value;
+      await removeBehindTheBack(name);
+      await evict("fault", name);
+      await waitFor("a new instance", async () => (await rpc("fault", name, "instance")).value !== instance, 20_000);
+      const next = await proxy("fault", name, "/echo");
+      const nextBoot = next.status === 200 ? await bootOf(next) : "";
+      const { stopHooks, left, started } = await aftermath(name, starts, 1);
+      recordFigure({
+        scenario: SCENARIO_9,
+        detail: "docker rm -f, then the object is evicted, then a request",
+        sent: 2,
+        lost: next.status === 200 ? 0 : 1,
+        started,
+        leaks: left - 1,
+        measured: [`next request: ${next.status}`, `onStop: ${stopHooks.join(", ")}`],
+        runtime: "workerd + Docker",
+      });
+      expect(next.status).toBe(200);
+      expect(nextBoot).not.toBe(boot);
+      expect(stopHooks).toHaveLength(1);
+      expect(left).toBe(1);
+    },
+  );
 
   it("removed twice in a row: each loss closed out once, each next request on a fresh container", async () => {
     const name = use("fault");
@@ -181,33 +191,40 @@ describe("scenario 9: the container disappears behind workerd's back", () => {
 });
 
 describe("scenario 10: getState() repairs itself", () => {
-  it("storage says healthy, the container is gone: getState() reports stopped and onStop runs once, with no request", async () => {
-    const name = use("fault");
-    const { starts } = await healthy(name);
-    await removeBehindTheBack(name);
-    const state = await waitFor(
-      "getState() to report the loss",
-      async () => {
-        const value = (await rpc("fault", name, "getState")).value as { status: string };
-        return value.status.startsWith("stopped") ? value : undefined;
-      },
-      20_000,
-    );
-    const again = (await rpc("fault", name, "getState")).value;
-    const { stopHooks, left, started } = await aftermath(name, starts, 1);
-    recordFigure({
-      scenario: "10 getState() repairs itself",
-      detail: "docker rm -f of a healthy container, then getState() twice, no request",
-      sent: 2,
-      lost: 0,
-      started,
-      leaks: left,
-      measured: [`getState: ${JSON.stringify({ ...state, lastChange: undefined })}`, `onStop: ${stopHooks.join(", ")}`],
-      runtime: "workerd + Docker",
-    });
-    expect(state.status).toMatch(/^stopped/);
-    expect(again).toMatchObject({ status: state.status });
-    expect(stopHooks).toHaveLength(1);
-    expect(left).toBe(0);
-  });
+  it(
+    "storage says healthy, the container is gone: getState() reports stopped and onStop runs once, with no " +
+      "request",
+    async () => {
+      const name = use("fault");
+      const { starts } = await healthy(name);
+      await removeBehindTheBack(name);
+      const state = await waitFor(
+        "getState() to report the loss",
+        async () => {
+          const value = (await rpc("fault", name, "getState")).value as { status: string };
+          return value.status.startsWith("stopped") ? value : undefined;
+        },
+        20_000,
+      );
+      const again = (await rpc("fault", name, "getState")).value;
+      const { stopHooks, left, started } = await aftermath(name, starts, 1);
+      recordFigure({
+        scenario: "10 getState() repairs itself",
+        detail: "docker rm -f of a healthy container, then getState() twice, no request",
+        sent: 2,
+        lost: 0,
+        started,
+        leaks: left,
+        measured: [
+          `getState: ${JSON.stringify({ ...state, lastChange: undefined })}`,
+          `onStop: ${stopHooks.join(", ")}`,
+        ],
+        runtime: "workerd + Docker",
+      });
+      expect(state.status).toMatch(/^stopped/);
+      expect(again).toMatchObject({ status: state.status });
+      expect(stopHooks).toHaveLength(1);
+      expect(left).toBe(0);
+    },
+  );
 });

@@ -96,7 +96,8 @@ describe("scenario 13: workerd restarts under running containers", () => {
     ["stopped (SIGTERM)", "SIGTERM"],
     ["killed (SIGKILL to its process group)", "SIGKILL"],
   ] as const)(
-    "wrangler dev %s and started again: state, schedules and outbound rules survive; the container is adopted or closed out once; none leaks",
+    "wrangler dev %s and started again: state, schedules and outbound rules survive; the container is adopted " +
+      "or closed out once; none leaks",
     async (_label, how) => {
       const name = `restarted-${how}`;
       sent = 0;
@@ -140,7 +141,8 @@ describe("scenario 13: workerd restarts under running containers", () => {
         await call(server, name, "startAndWaitForPorts");
         const denied = await fetchFromContainer(server, name, "http://blocked.example.test/");
         const allowed = await fetchFromContainer(server, name, "http://api.example.test/x");
-        await new Promise((resolve) => setTimeout(resolve, 1_500)); // room for a second run of the schedule, which must not come
+        // room for a second run of the schedule, which must not come
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
         const ticks = await call<string[]>(server, name, "ticks");
         const stops = (await call<string[]>(server, name, "hooks")).filter((h) => h.includes(" stop:"));
         // Local workerd prefixes container names with its session id, so a new
@@ -151,13 +153,20 @@ describe("scenario 13: workerd restarts under running containers", () => {
         starts.stop();
         recordFigure({
           scenario: "13 workerd restarts",
-          detail: `wrangler dev ${how === "SIGTERM" ? "stopped" : "killed"} and started again on the same --persist-to, container running, rule and schedules set`,
+          detail:
+            `wrangler dev ${how === "SIGTERM" ? "stopped" : "killed"} and started again on the same ` +
+            `--persist-to, container running, rule and schedules set`,
           sent,
           lost: (ticks.length === 1 ? 0 : 1) + (denied.status === 520 ? 0 : 1) + (allowed.status === 200 ? 0 : 1),
           started: starts.names().length,
           leaks: runningNow.length - 1, // the one started after the restart is expected
           measured: [
-            `app containers running when wrangler had ended: ${leftBehind.length}, still running at the end: ${orphans.length}${orphans.length ? " (orphans of the ended workerd session, which local workerd never adopts or removes)" : ""}`,
+            `app containers running when wrangler had ended: ${leftBehind.length}, still running at the end: ` +
+              `${orphans.length}${
+                orphans.length
+                  ? " (orphans of the ended workerd session, which local workerd never adopts or removes)"
+                  : ""
+              }`,
             `after the restart: ${state.status}, onStop ${stopsAfterRestart.length}×`,
             `schedules kept: ${[schedules.due, schedules.later].filter(Boolean).length}/2`,
             `due schedule runs: ${ticks.length}`,

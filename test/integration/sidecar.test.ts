@@ -141,14 +141,17 @@ describe("sidecar stand-in: egress", () => {
         .on("error", reject);
     });
 
-  it("tunnels a proxied request to the egress listener with CONNECT <address> + X-Hostname (200: intercepted)", async () => {
-    egressStatus = 200;
-    const reply = await viaProxy("http://example.test:8080/path?q=1");
-    expect(reply).toEqual({ status: 200, body: "answered by the egress listener: GET /path?q=1 HTTP/1.1" });
-    // workerd matches address interceptors (intercept-all is 0.0.0.0/0) on the
-    // target, so it must be an IP; a name that does not resolve gets a reserved one.
-    expect(egressSeen.at(-1)).toMatchObject({ target: "198.18.0.1:8080", "x-hostname": "example.test" });
-  });
+  it(
+    "tunnels a proxied request to the egress listener with CONNECT " + "<address> + X-Hostname (200: intercepted)",
+    async () => {
+      egressStatus = 200;
+      const reply = await viaProxy("http://example.test:8080/path?q=1");
+      expect(reply).toEqual({ status: 200, body: "answered by the egress listener: GET /path?q=1 HTTP/1.1" });
+      // workerd matches address interceptors (intercept-all is 0.0.0.0/0) on the
+      // target, so it must be an IP; a name that does not resolve gets a reserved one.
+      expect(egressSeen.at(-1)).toMatchObject({ target: "198.18.0.1:8080", "x-hostname": "example.test" });
+    },
+  );
 
   it("sends IP literals as they are", async () => {
     egressStatus = 200;

@@ -62,19 +62,22 @@ describe("ActivityTracker", () => {
 });
 
 describe("inflightRequests (the counter dependents of the original write)", () => {
-  it("raised by a subclass, it keeps the container awake past sleepAfter; back at 0 the container idles out", async () => {
-    const stub = fresh(env.TEST);
-    const fake = await fakeOf(stub);
-    await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
-    await stub.fetch("http://x/").then((r) => r.text());
-    await inObject(stub, (instance) => void instance.inflightRequests++);
-    expect(await inObject(stub, (instance) => instance.inflightRequests)).toBe(1);
-    await sleep(800); // many idle windows, and the alarms they bring
-    expect(hooks(stub)).not.toContain("expired");
-    expect(fake.running).toBe(true);
-    await inObject(stub, (instance) => void instance.inflightRequests--);
-    await eventually(() => expect(hooks(stub)).toEqual(["start", "expired", "stop:0:exit"]));
-  });
+  it(
+    "raised by a subclass, it keeps the container awake past sleepAfter; " + "back at 0 the container idles out",
+    async () => {
+      const stub = fresh(env.TEST);
+      const fake = await fakeOf(stub);
+      await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
+      await stub.fetch("http://x/").then((r) => r.text());
+      await inObject(stub, (instance) => void instance.inflightRequests++);
+      expect(await inObject(stub, (instance) => instance.inflightRequests)).toBe(1);
+      await sleep(800); // many idle windows, and the alarms they bring
+      expect(hooks(stub)).not.toContain("expired");
+      expect(fake.running).toBe(true);
+      await inObject(stub, (instance) => void instance.inflightRequests--);
+      await eventually(() => expect(hooks(stub)).toEqual(["start", "expired", "stop:0:exit"]));
+    },
+  );
 
   it("reads the library's own work in flight; writes change only the subclass's part, clamped at 0", async () => {
     const stub = fresh(env.TEST);
@@ -99,19 +102,22 @@ describe("inflightRequests (the counter dependents of the original write)", () =
     expect(seen).toEqual({ during: 1, clamped: 1, after: 0 });
   });
 
-  it("declared as a class field (an own property shadowing the accessor), it still reaches the idle timer", async () => {
-    const stub = fresh(env.COUNTING); // declares inflightRequests = 2
-    const fake = await fakeOf(stub);
-    expect(await inObject(stub, (instance) => Object.hasOwn(instance, "inflightRequests"))).toBe(false);
-    expect(await inObject(stub, (instance) => instance.inflightRequests)).toBe(2);
-    await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
-    await stub.fetch("http://x/").then((r) => r.text());
-    await sleep(800);
-    expect(hooks(stub)).not.toContain("expired");
-    expect(fake.running).toBe(true);
-    await inObject(stub, (instance) => void (instance.inflightRequests = 0));
-    await eventually(() => expect(hooks(stub)).toContain("expired"));
-  });
+  it(
+    "declared as a class field (an own property shadowing the accessor), " + "it still reaches the idle timer",
+    async () => {
+      const stub = fresh(env.COUNTING); // declares inflightRequests = 2
+      const fake = await fakeOf(stub);
+      expect(await inObject(stub, (instance) => Object.hasOwn(instance, "inflightRequests"))).toBe(false);
+      expect(await inObject(stub, (instance) => instance.inflightRequests)).toBe(2);
+      await inObject(stub, (instance) => void (instance.sleepAfter = 0.1));
+      await stub.fetch("http://x/").then((r) => r.text());
+      await sleep(800);
+      expect(hooks(stub)).not.toContain("expired");
+      expect(fake.running).toBe(true);
+      await inObject(stub, (instance) => void (instance.inflightRequests = 0));
+      await eventually(() => expect(hooks(stub)).toContain("expired"));
+    },
+  );
 });
 
 describe("the sleepAfter alarm", () => {

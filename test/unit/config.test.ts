@@ -73,10 +73,13 @@ describe("ConfigCache", () => {
     expect(() => cache.get()).toThrow(/sleepAfter/);
   });
 
-  it("gives sleepAfter to the idle timer even while another field is bad (the start that needs it refuses that)", () => {
-    const fields: ConfigFields = { ...base(), sleepAfter: "2s", hardTimeout: "soon" };
-    const cache = new ConfigCache(() => fields);
-    expect(cache.sleepAfterMs()).toBe(2_000);
-    expect(() => cache.get()).toThrow(/hardTimeout/);
-  });
+  it(
+    "gives sleepAfter to the idle timer even while another field is bad " + "(the start that needs it refuses that)",
+    () => {
+      const fields: ConfigFields = { ...base(), sleepAfter: "2s", hardTimeout: "soon" };
+      const cache = new ConfigCache(() => fields);
+      expect(cache.sleepAfterMs()).toBe(2_000);
+      expect(() => cache.get()).toThrow(/hardTimeout/);
+    },
+  );
 });

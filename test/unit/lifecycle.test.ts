@@ -433,29 +433,37 @@ describe("waitForPort()", () => {
 
 describe("messages dependents of the original match by substring", () => {
   // Ours say more, but each contains the original's phrase.
-  it("a port that never becomes ready: 'Failed to verify port'; an instance that never comes: 'Container did not start'", async () => {
-    const stub = fresh(env.TEST);
-    const fake = await fakeOf(stub);
-    fake.ports.delete(8080);
-    const port = await errorOf(stub, (instance) => {
-      instance.swallowErrors = true;
-      return instance.startAndWaitForPorts({ cancellationOptions: { portReadyTimeoutMS: 100, waitInterval: 20 } });
-    });
-    expect(port).toMatch(
-      /^Failed to verify port 8080 is available: Port 8080 was not ready in time \(last error: .*not listening/,
-    );
+  it(
+    "a port that never becomes ready: 'Failed to verify port'; an instance that never comes: 'Container did not " +
+      "start'",
+    async () => {
+      const stub = fresh(env.TEST);
+      const fake = await fakeOf(stub);
+      fake.ports.delete(8080);
+      const port = await errorOf(stub, (instance) => {
+        instance.swallowErrors = true;
+        return instance.startAndWaitForPorts({ cancellationOptions: { portReadyTimeoutMS: 100, waitInterval: 20 } });
+      });
+      expect(port).toMatch(
+        /^Failed to verify port 8080 is available: Port 8080 was not ready in time \(last error: .*not listening/,
+      );
 
-    const other = fresh(env.TEST);
-    const otherFake = await fakeOf(other);
-    otherFake.instanceDelayMs = 60_000;
-    const instance = await errorOf(other, (o) => {
-      o.swallowErrors = true;
-      return o.start(undefined, { retries: 3, waitInterval: 20 });
-    });
-    expect(instance).toMatch(
-      /^Container did not start: The container instance was not ready in time \(last error: there is no container instance that can be provided to this durable object\)/i,
-    );
-  });
+      const other = fresh(env.TEST);
+      const otherFake = await fakeOf(other);
+      otherFake.instanceDelayMs = 60_000;
+      const instance = await errorOf(other, (o) => {
+        o.swallowErrors = true;
+        return o.start(undefined, { retries: 3, waitInterval: 20 });
+      });
+      expect(instance).toMatch(
+        new RegExp(
+          "^Container did not start: The container instance was not ready in time \\(last error: " +
+            "there is no container instance that can be provided to this durable object\\)",
+          "i",
+        ),
+      );
+    },
+  );
 });
 
 describe("fake timers installed after the object exists", () => {
@@ -567,23 +575,26 @@ describe("start failures the runtime reports through monitor()", () => {
     },
   );
 
-  it("destroy() while a start waits to retry for an instance wins: the start fails, nothing is left running", async () => {
-    const stub = fresh(env.TEST);
-    const outcome = await inObject(stub, async (instance, fake) => {
-      instance.swallowErrors = true;
-      fake.launchFailures.push(new Error(NO_INSTANCE), new Error(NO_INSTANCE));
-      const start = instance.startAndWaitForPorts({ cancellationOptions: { waitInterval: 1_000 } }).then(
-        () => "started",
-        (error: Error) => error.message,
-      );
-      await eventually(() => expect(fake.starts.length).toBeGreaterThanOrEqual(1));
-      await instance.destroy();
-      return { result: await start, starts: fake.starts.length, running: fake.running };
-    });
-    expect(outcome.result).toMatch(/^Container start was cancelled: stop\(\) or destroy\(\) was called/);
-    expect(outcome.running).toBe(false);
-    expect((await stub.getState()).status).toBe("stopped");
-  });
+  it(
+    "destroy() while a start waits to retry for an instance wins: the " + "start fails, nothing is left running",
+    async () => {
+      const stub = fresh(env.TEST);
+      const outcome = await inObject(stub, async (instance, fake) => {
+        instance.swallowErrors = true;
+        fake.launchFailures.push(new Error(NO_INSTANCE), new Error(NO_INSTANCE));
+        const start = instance.startAndWaitForPorts({ cancellationOptions: { waitInterval: 1_000 } }).then(
+          () => "started",
+          (error: Error) => error.message,
+        );
+        await eventually(() => expect(fake.starts.length).toBeGreaterThanOrEqual(1));
+        await instance.destroy();
+        return { result: await start, starts: fake.starts.length, running: fake.running };
+      });
+      expect(outcome.result).toMatch(/^Container start was cancelled: stop\(\) or destroy\(\) was called/);
+      expect(outcome.running).toBe(false);
+      expect((await stub.getState()).status).toBe("stopped");
+    },
+  );
 
   it("no instance twice, then one: the third start is served; onStart once, no onError, no onStop", async () => {
     const stub = fresh(env.TEST);
@@ -627,24 +638,28 @@ describe("start failures the runtime reports through monitor()", () => {
 describe("a lost connection to the container service resets the object (ctx.abort), as in the original", () => {
   const aborts = (stub: { readonly id: DurableObjectId }) => hooks(stub).filter((h) => h.startsWith("abort:"));
 
-  it("an instance wait whose last probe lost its connection calls ctx.abort() once; the error's cause is that probe's error", async () => {
-    const stub = fresh(env.ABORTING);
-    const result = await inObject(stub, async (instance, fake) => {
-      instance.swallowErrors = true;
-      const lost = new Error("Network connection lost.");
-      fake.ports.set(8080, () => {
-        throw lost;
+  it(
+    "an instance wait whose last probe lost its connection calls ctx.abort() once; the error's cause is that " +
+      "probe's error",
+    async () => {
+      const stub = fresh(env.ABORTING);
+      const result = await inObject(stub, async (instance, fake) => {
+        instance.swallowErrors = true;
+        const lost = new Error("Network connection lost.");
+        fake.ports.set(8080, () => {
+          throw lost;
+        });
+        const error = await instance.start(undefined, { retries: 3, waitInterval: 20 }).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        return { causeIsLost: error?.cause === lost, message: error?.message };
       });
-      const error = await instance.start(undefined, { retries: 3, waitInterval: 20 }).then(
-        () => undefined,
-        (e: Error) => e,
-      );
-      return { causeIsLost: error?.cause === lost, message: error?.message };
-    });
-    expect(result.causeIsLost).toBe(true);
-    expect(result.message).toMatch(/^Container did not start: .*Network connection lost/);
-    expect(aborts(stub)).toHaveLength(1);
-  });
+      expect(result.causeIsLost).toBe(true);
+      expect(result.message).toMatch(/^Container did not start: .*Network connection lost/);
+      expect(aborts(stub)).toHaveLength(1);
+    },
+  );
 
   it("an instance wait that ends for another reason does not abort", async () => {
     const stub = fresh(env.ABORTING);

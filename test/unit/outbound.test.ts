@@ -62,7 +62,8 @@ describe("static configuration (class fields, define semantics)", () => {
     expect(exact.json!.containerId).toBe(stub.id.toString());
     expect((await outboundFrom(stub, "http://api.example.com:8443/")).json!.label).toBe("by-host-port");
     expect((await outboundFrom(stub, "http://cdn.images.example.com/a.png")).json!.label).toBe("by-glob");
-    expect((await outboundFrom(stub, "http://images.example.com/a.png")).json!.label).toBe("catch-all"); // no apex match
+    // no apex match
+    expect((await outboundFrom(stub, "http://images.example.com/a.png")).json!.label).toBe("catch-all");
     expect((await outboundFrom(stub, "http://elsewhere.example.org/")).json!.label).toBe("catch-all");
   });
 
@@ -126,35 +127,39 @@ describe("runtime configuration", () => {
     expect((await outboundFrom(stub, "http://api.example.com/")).json!.label).toBe("by-host");
   });
 
-  it("assigning outboundHandlers at run time merges into the class's handlers, as the original's static setter does", async () => {
-    const stub = fresh(env.EGRESS); // declares withToken, other, broken as a class field
-    const added = `added-${crypto.randomUUID().slice(0, 8)}`;
-    await inObject(stub, async (instance) => {
-      // What @cloudflare/sandbox does from an instance.
-      (instance.constructor as { outboundHandlers: unknown }).outboundHandlers = {
-        [added]: (request: Request) => Response.json({ label: added, url: request.url }),
-      };
-      await instance.setOutboundByHost("declared.example", "withToken", { token: "kept" });
-      await instance.setOutboundByHost("added.example", added);
-    });
-    expect((await outboundFrom(stub, "http://declared.example/")).json).toMatchObject({
-      label: "withToken",
-      token: "kept",
-    });
-    expect((await outboundFrom(stub, "http://added.example/")).json!.label).toBe(added);
-    // The alias merges into the same handlers; a bad value is refused, naming what is accepted.
-    const names = await inObject(stub, (instance) => {
-      const cls = instance.constructor as { outboundProxies: unknown; outboundHandlers: Record<string, unknown> };
-      cls.outboundProxies = { [`${added}-alias`]: () => new Response("alias") };
-      return Object.keys(cls.outboundHandlers);
-    });
-    expect(names).toEqual(expect.arrayContaining(["withToken", "other", "broken", added, `${added}-alias`]));
-    expect(
-      await errorOf(stub, async (instance) => {
-        (instance.constructor as { outboundHandlers: unknown }).outboundHandlers = { bad: "not a function" };
-      }),
-    ).toMatch(/outboundHandlers\.bad must be a function/);
-  });
+  it(
+    "assigning outboundHandlers at run time merges into the class's handlers, as the original's static setter " +
+      "does",
+    async () => {
+      const stub = fresh(env.EGRESS); // declares withToken, other, broken as a class field
+      const added = `added-${crypto.randomUUID().slice(0, 8)}`;
+      await inObject(stub, async (instance) => {
+        // What @cloudflare/sandbox does from an instance.
+        (instance.constructor as { outboundHandlers: unknown }).outboundHandlers = {
+          [added]: (request: Request) => Response.json({ label: added, url: request.url }),
+        };
+        await instance.setOutboundByHost("declared.example", "withToken", { token: "kept" });
+        await instance.setOutboundByHost("added.example", added);
+      });
+      expect((await outboundFrom(stub, "http://declared.example/")).json).toMatchObject({
+        label: "withToken",
+        token: "kept",
+      });
+      expect((await outboundFrom(stub, "http://added.example/")).json!.label).toBe(added);
+      // The alias merges into the same handlers; a bad value is refused, naming what is accepted.
+      const names = await inObject(stub, (instance) => {
+        const cls = instance.constructor as { outboundProxies: unknown; outboundHandlers: Record<string, unknown> };
+        cls.outboundProxies = { [`${added}-alias`]: () => new Response("alias") };
+        return Object.keys(cls.outboundHandlers);
+      });
+      expect(names).toEqual(expect.arrayContaining(["withToken", "other", "broken", added, `${added}-alias`]));
+      expect(
+        await errorOf(stub, async (instance) => {
+          (instance.constructor as { outboundHandlers: unknown }).outboundHandlers = { bad: "not a function" };
+        }),
+      ).toMatch(/outboundHandlers\.bad must be a function/);
+    },
+  );
 
   it("setOutboundByHosts accepts names and { method, params }", async () => {
     const stub = fresh(env.NAMED);
@@ -348,52 +353,65 @@ describe("ContainerProxy props built by a Worker itself", () => {
     else expect(found).toMatch(problem);
   });
 
-  it("a proxy a Worker builds with ctx.exports.ContainerProxy({ props }) serves its overrides; bad props get a 500 naming the shape", async () => {
-    const stub = fresh(env.EGRESS);
-    await (await stub.fetch("http://x/")).text(); // the class is registered by its first instance
-    const seen = await inObject(stub, async (instance, _fake, state) => {
-      const exports = (state as unknown as { exports: { ContainerProxy: (o: { props: unknown }) => Fetcher } }).exports;
-      const good = exports.ContainerProxy({ props: { ...client, containerId: instance.ctx.id.toString() } });
-      const bad = exports.ContainerProxy({ props: { ...client, enableInternet: "yes" } });
-      const ok = await good.fetch("http://x.example/path");
-      const refused = await bad.fetch("http://x.example/path");
-      return {
-        ok: { status: ok.status, body: (await ok.json()) as { label: string; token: string } },
-        refused: { status: refused.status, type: refused.headers.get("content-type"), text: await refused.text() },
-      };
-    });
-    expect(seen.ok.status).toBe(200);
-    expect(seen.ok.body).toMatchObject({ label: "withToken", token: "t" });
-    expect(seen.refused.status).toBe(500);
-    // Every text response the library builds says what it is.
-    expect(seen.refused.type).toBe("text/plain; charset=utf-8");
-    expect(seen.refused.text).toMatch(
-      /^ContainerProxy: invalid props: props\.enableInternet must be a boolean, got string\. Expected \{ className: string/,
-    );
-  });
-
-  it("a class that was only given handlers (never constructed) is found by its name, as the original's static setter registers it", async () => {
-    // test/unit/objects/egress.ts: a Container subclass named "ContainerProxy" whose
-    // outboundHandlers are assigned at module load, the way @cloudflare/sandbox does it.
-    const stub = fresh(env.EGRESS);
-    const seen = await inObject(stub, async (instance, _fake, state) => {
-      const exports = (state as unknown as { exports: { ContainerProxy: (o: { props: unknown }) => Fetcher } }).exports;
-      const proxy = exports.ContainerProxy({
-        props: {
-          enableInternet: false,
-          containerId: instance.ctx.id.toString(),
-          className: "ContainerProxy",
-          outboundByHostOverrides: { "r2.internal": { method: "mountHandler" } },
-        },
+  it(
+    "a proxy a Worker builds with ctx.exports.ContainerProxy({ props }) serves its overrides; bad props get a " +
+      "500 naming the shape",
+    async () => {
+      const stub = fresh(env.EGRESS);
+      await (await stub.fetch("http://x/")).text(); // the class is registered by its first instance
+      const seen = await inObject(stub, async (instance, _fake, state) => {
+        const exports = (state as unknown as { exports: { ContainerProxy: (o: { props: unknown }) => Fetcher } })
+          .exports;
+        const good = exports.ContainerProxy({ props: { ...client, containerId: instance.ctx.id.toString() } });
+        const bad = exports.ContainerProxy({ props: { ...client, enableInternet: "yes" } });
+        const ok = await good.fetch("http://x.example/path");
+        const refused = await bad.fetch("http://x.example/path");
+        return {
+          ok: { status: ok.status, body: (await ok.json()) as { label: string; token: string } },
+          refused: { status: refused.status, type: refused.headers.get("content-type"), text: await refused.text() },
+        };
       });
-      const res = await proxy.fetch("http://r2.internal/bucket/key");
-      return { status: res.status, text: await res.text() };
-    });
-    expect(seen.status).toBe(200);
-    expect(JSON.parse(seen.text)).toMatchObject({
-      label: "mount",
-      url: "http://r2.internal/bucket/key",
-      className: "ContainerProxy",
-    });
-  });
+      expect(seen.ok.status).toBe(200);
+      expect(seen.ok.body).toMatchObject({ label: "withToken", token: "t" });
+      expect(seen.refused.status).toBe(500);
+      // Every text response the library builds says what it is.
+      expect(seen.refused.type).toBe("text/plain; charset=utf-8");
+      expect(seen.refused.text).toMatch(
+        new RegExp(
+          "^ContainerProxy: invalid props: props\\.enableInternet must be a boolean, got string\\. " +
+            "Expected \\{ className: string",
+        ),
+      );
+    },
+  );
+
+  it(
+    "a class that was only given handlers (never constructed) is found by its name, as the original's static " +
+      "setter registers it",
+    async () => {
+      // test/unit/objects/egress.ts: a Container subclass named "ContainerProxy" whose
+      // outboundHandlers are assigned at module load, the way @cloudflare/sandbox does it.
+      const stub = fresh(env.EGRESS);
+      const seen = await inObject(stub, async (instance, _fake, state) => {
+        const exports = (state as unknown as { exports: { ContainerProxy: (o: { props: unknown }) => Fetcher } })
+          .exports;
+        const proxy = exports.ContainerProxy({
+          props: {
+            enableInternet: false,
+            containerId: instance.ctx.id.toString(),
+            className: "ContainerProxy",
+            outboundByHostOverrides: { "r2.internal": { method: "mountHandler" } },
+          },
+        });
+        const res = await proxy.fetch("http://r2.internal/bucket/key");
+        return { status: res.status, text: await res.text() };
+      });
+      expect(seen.status).toBe(200);
+      expect(JSON.parse(seen.text)).toMatchObject({
+        label: "mount",
+        url: "http://r2.internal/bucket/key",
+        className: "ContainerProxy",
+      });
+    },
+  );
 });

@@ -62,7 +62,10 @@ describe("readyOn: HTTP readiness", () => {
     // The 300 ms budget, far from the 60 s the health check would take; headroom for busy cores.
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(message).toMatch(
-      /Port 8080 was not ready in time \(last error: http:\/\/container\/healthz on port 8080 answered 503, which readyOn does not accept\)/,
+      new RegExp(
+        "Port 8080 was not ready in time \\(last error: http://container/healthz on port 8080 answered 503, " +
+          "which readyOn does not accept\\)",
+      ),
     );
     expect(hooks(stub).some((h) => h.startsWith("error:Failed to verify port 8080 is available: Port 8080"))).toBe(
       true,

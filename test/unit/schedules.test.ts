@@ -139,7 +139,8 @@ describe("running schedules", () => {
     await inObject(stub, (_i, _f, state) => {
       // The original's layout: 9-character ids, JSON payloads, seconds, NULL delay for "scheduled".
       state.storage.sql.exec(
-        "INSERT INTO container_schedules (id, callback, payload, type, time, delayInSeconds) VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO container_schedules (id, callback, payload, type, time, delayInSeconds) VALUES (?, ?, ?, " +
+          "?, ?, ?), (?, ?, ?, ?, ?, ?)",
         "AbCdEfGh1",
         "ping",
         '{"from":"original"}',
@@ -173,7 +174,8 @@ describe("running schedules", () => {
     const stub = fresh(env.TEST);
     await inObject(stub, (_i, _f, state) => {
       state.storage.sql.exec(
-        "INSERT INTO container_schedules (id, callback, payload, type, time) VALUES ('gone00001', 'renamedMethod', NULL, 'scheduled', 0)",
+        "INSERT INTO container_schedules (id, callback, payload, type, time) VALUES ('gone00001', " +
+          "'renamedMethod', NULL, 'scheduled', 0)",
       );
     });
     await inObject(stub, (instance) => instance.scheduleNextAlarm(0));

@@ -173,26 +173,30 @@ describe("restart policy on the fake runtime", () => {
     await eventually(() => expect(fake.starts).toHaveLength(2));
   });
 
-  it("a restart the runtime refuses (rate limited, no process ran) counts as a failed attempt: the policy tries again", async () => {
-    const stub = fresh(env.TEST);
-    const fake = await fakeOf(stub);
-    await inObject(stub, (instance) => {
-      instance.swallowErrors = true;
-      instance.restart = { on: "failure", maxRetries: 3, backoff: { initialMs: 30, jitter: 0 } };
-    });
-    await stub.fetch("http://x/").then((r) => r.text());
-    fake.launchFailures.push(new Error("You are requesting too many containers per second"));
-    await inObject(stub, (_i, inner) => inner.exit(3));
-    // Restart 1 is refused; restart 2 runs.
-    await eventually(() => expect(fake.starts).toHaveLength(3));
-    await eventually(() => expect(fake.running).toBe(true));
-    expect((await stub.getState()).restart).toMatchObject({ attempts: 2, lastExitCode: 3 });
-    expect(
-      events(stub)
-        .filter((e) => e.type === "restart")
-        .map((e) => e.type === "restart" && e.attempt),
-    ).toEqual([1, 2]);
-  });
+  it(
+    "a restart the runtime refuses (rate limited, no process ran) counts as a failed attempt: the policy tries " +
+      "again",
+    async () => {
+      const stub = fresh(env.TEST);
+      const fake = await fakeOf(stub);
+      await inObject(stub, (instance) => {
+        instance.swallowErrors = true;
+        instance.restart = { on: "failure", maxRetries: 3, backoff: { initialMs: 30, jitter: 0 } };
+      });
+      await stub.fetch("http://x/").then((r) => r.text());
+      fake.launchFailures.push(new Error("You are requesting too many containers per second"));
+      await inObject(stub, (_i, inner) => inner.exit(3));
+      // Restart 1 is refused; restart 2 runs.
+      await eventually(() => expect(fake.starts).toHaveLength(3));
+      await eventually(() => expect(fake.running).toBe(true));
+      expect((await stub.getState()).restart).toMatchObject({ attempts: 2, lastExitCode: 3 });
+      expect(
+        events(stub)
+          .filter((e) => e.type === "restart")
+          .map((e) => e.type === "restart" && e.attempt),
+      ).toEqual([1, 2]);
+    },
+  );
 
   it("an invalid policy is a clear error at start", async () => {
     const stub = fresh(env.TEST);

@@ -5,7 +5,8 @@ import os from "node:os";
 const server = http.createServer((req, res) => {
   res.writeHead(200, { "content-type": "text/plain" });
   res.end(
-    `Hello from the container! You asked for ${req.method} ${req.url} (container ${os.hostname()}, up ${process.uptime().toFixed(1)} s)\n`,
+    `Hello from the container! You asked for ${req.method} ${req.url} (container ${os.hostname()}, up ` +
+      `${process.uptime().toFixed(1)} s)\n`,
   );
 });
 server.listen(8080, () => console.log("listening on 8080"));

@@ -24,7 +24,9 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, "http://app");
   let target;
   if (url.pathname === "/forecast") {
-    target = `http://api.weather.example/v1/forecast?city=${encodeURIComponent(url.searchParams.get("city") ?? "Paris")}`;
+    target = `http://api.weather.example/v1/forecast?city=${encodeURIComponent(
+      url.searchParams.get("city") ?? "Paris",
+    )}`;
   } else if (url.pathname === "/fetch" && url.searchParams.get("url")) {
     target = url.searchParams.get("url");
   } else {

@@ -59,7 +59,8 @@ server.on("upgrade", (req, socket) => {
     .update(req.headers["sec-websocket-key"] + GUID)
     .digest("base64");
   socket.write(
-    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
   );
   const send = (text) => socket.write(frame(0x1, Buffer.from(text)));
   send(`welcome! this is container process ${process.pid}`);

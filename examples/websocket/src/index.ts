@@ -13,14 +13,16 @@ export class ChatContainer extends Container<Env> {
   override sleepAfter = "2m";
 }
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>WebSocket to a container</title>
+const PAGE =
+  `<!doctype html><meta charset="utf-8"><title>WebSocket to a container</title>
 <input id="m" value="hello"> <button id="b">send</button><pre id="log"></pre>
 <script>
 const log = (t) => (document.getElementById("log").textContent += t + "\\n");
 const ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws");
 ws.onmessage = (e) => log("< " + e.data);
 ws.onclose = (e) => log("closed " + e.code);
-document.getElementById("b").onclick = () => { const v = document.getElementById("m").value; log("> " + v); ws.send(v); };
+document.getElementById("b").onclick = () => { ` +
+  `const v = document.getElementById("m").value; log("> " + v); ws.send(v); };
 </script>`;
 
 export default {

@@ -50,16 +50,19 @@ describe("scenario 9 (fake runtime): the container vanishes and the runtime neve
 });
 
 describe("scenario 10 (fake runtime): getState() repairs itself", () => {
-  it("storage says healthy, the runtime runs nothing: getState() closes the run out once and reports stopped", async () => {
-    const stub = fresh(env.TEST);
-    const fake = await fakeOf(stub);
-    expect((await stub.fetch("http://x/")).status).toBe(200);
-    fake.vanish();
-    expect((await stub.getState()).status).toBe("stopped");
-    expect((await stub.getState()).status).toBe("stopped");
-    expect(stops(stub)).toEqual(["stop:0:exit"]);
-    expect(fake.starts).toHaveLength(1); // repairing state starts nothing
-  });
+  it(
+    "storage says healthy, the runtime runs nothing: getState() closes " + "the run out once and reports stopped",
+    async () => {
+      const stub = fresh(env.TEST);
+      const fake = await fakeOf(stub);
+      expect((await stub.fetch("http://x/")).status).toBe(200);
+      fake.vanish();
+      expect((await stub.getState()).status).toBe("stopped");
+      expect((await stub.getState()).status).toBe("stopped");
+      expect(stops(stub)).toEqual(["stop:0:exit"]);
+      expect(fake.starts).toHaveLength(1); // repairing state starts nothing
+    },
+  );
 
   it("concurrent getState() calls after a vanish close the run out once", async () => {
     const stub = fresh(env.TEST);
@@ -71,21 +74,24 @@ describe("scenario 10 (fake runtime): getState() repairs itself", () => {
     expect(stops(stub)).toEqual(["stop:0:exit"]);
   });
 
-  it("storage says stopped, the runtime runs a process (an eviction raced a start): reported running, watched once", async () => {
-    const stub = fresh(env.TEST);
-    const fake = await fakeOf(stub);
-    expect((await stub.getState()).status).toBe("stopped");
-    // The runtime started a process this instance knows nothing of.
-    await inObject(stub, (_instance, inside) => inside.start({}));
-    expect((await stub.getState()).status).toBe("running");
-    expect((await stub.getState()).status).toBe("running"); // adopted once, not twice
-    // Its exit reaches onStop exactly once, with its code.
-    await inObject(stub, (_instance, inside) => inside.exit(3));
-    await eventually(() => expect(stops(stub)).toEqual(["stop:3:exit"]));
-    expect(await stub.getState()).toMatchObject({ status: "stopped_with_code", exitCode: 3 });
-    expect(stops(stub)).toEqual(["stop:3:exit"]);
-    expect(fake.starts).toHaveLength(1);
-  });
+  it(
+    "storage says stopped, the runtime runs a process (an eviction raced " + "a start): reported running, watched once",
+    async () => {
+      const stub = fresh(env.TEST);
+      const fake = await fakeOf(stub);
+      expect((await stub.getState()).status).toBe("stopped");
+      // The runtime started a process this instance knows nothing of.
+      await inObject(stub, (_instance, inside) => inside.start({}));
+      expect((await stub.getState()).status).toBe("running");
+      expect((await stub.getState()).status).toBe("running"); // adopted once, not twice
+      // Its exit reaches onStop exactly once, with its code.
+      await inObject(stub, (_instance, inside) => inside.exit(3));
+      await eventually(() => expect(stops(stub)).toEqual(["stop:3:exit"]));
+      expect(await stub.getState()).toMatchObject({ status: "stopped_with_code", exitCode: 3 });
+      expect(stops(stub)).toEqual(["stop:3:exit"]);
+      expect(fake.starts).toHaveLength(1);
+    },
+  );
 
   it("a start in progress is left alone: getState() during a slow start reports running, never stopped", async () => {
     const stub = fresh(env.TEST);
@@ -145,28 +151,32 @@ describe("scenario 12 (fake runtime): the runtime's wording drifts", () => {
 });
 
 describe("scenario 14 (fake runtime): the container runtime goes away and comes back", () => {
-  it("the lost container's onStop once; starts that fail meanwhile report no stop; once it is back the next request is served", async () => {
-    const stub = fresh(env.TEST);
-    const fake = await fakeOf(stub);
-    expect((await stub.fetch("http://x/")).status).toBe(200);
-    // The daemon stops its containers on the way down.
-    await inObject(stub, (_instance, inside) => inside.exit(0));
-    await eventually(() => expect(stops(stub)).toEqual(["stop:0:exit"]));
-    // While it is away, each start fails at once, as the runtime reports it.
-    fake.launchFailures.push(new Error("Container failed to start"), new Error("Container failed to start"));
-    for (let i = 0; i < 2; i++) {
-      const res = await stub.fetch(`http://x/down-${i}`);
-      expect(res.status).toBe(500);
-      expect(await res.text()).toBe(
-        "Failed to start container: The runtime could not start the container: Container failed to start",
-      );
-    }
-    expect((await stub.getState()).status).toBe("stopped");
-    // Back: the next request starts a fresh process and is served.
-    expect((await stub.fetch("http://x/back")).status).toBe(200);
-    expect(fake.starts).toHaveLength(4);
-    expect(stops(stub)).toEqual(["stop:0:exit"]); // the failed starts ran nothing: no stop for them
-    expect(hooks(stub).filter((h) => h === "start")).toHaveLength(2);
-    expect(hooks(stub).filter((h) => h.startsWith("error:"))).toHaveLength(2);
-  });
+  it(
+    "the lost container's onStop once; starts that fail meanwhile report no stop; once it is back the next " +
+      "request is served",
+    async () => {
+      const stub = fresh(env.TEST);
+      const fake = await fakeOf(stub);
+      expect((await stub.fetch("http://x/")).status).toBe(200);
+      // The daemon stops its containers on the way down.
+      await inObject(stub, (_instance, inside) => inside.exit(0));
+      await eventually(() => expect(stops(stub)).toEqual(["stop:0:exit"]));
+      // While it is away, each start fails at once, as the runtime reports it.
+      fake.launchFailures.push(new Error("Container failed to start"), new Error("Container failed to start"));
+      for (let i = 0; i < 2; i++) {
+        const res = await stub.fetch(`http://x/down-${i}`);
+        expect(res.status).toBe(500);
+        expect(await res.text()).toBe(
+          "Failed to start container: The runtime could not start the container: Container failed to start",
+        );
+      }
+      expect((await stub.getState()).status).toBe("stopped");
+      // Back: the next request starts a fresh process and is served.
+      expect((await stub.fetch("http://x/back")).status).toBe(200);
+      expect(fake.starts).toHaveLength(4);
+      expect(stops(stub)).toEqual(["stop:0:exit"]); // the failed starts ran nothing: no stop for them
+      expect(hooks(stub).filter((h) => h === "start")).toHaveLength(2);
+      expect(hooks(stub).filter((h) => h.startsWith("error:"))).toHaveLength(2);
+    },
+  );
 });

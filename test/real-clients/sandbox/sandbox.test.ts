@@ -115,7 +115,9 @@ async function expose(id: string, options?: Options): Promise<string> {
   return url;
 }
 
-describe(`@cloudflare/sandbox on ${which === "ours" ? "workerd-containers" : "the original @cloudflare/containers"}`, () => {
+describe(`@cloudflare/sandbox on ${
+  which === "ours" ? "workerd-containers" : "the original @cloudflare/containers"
+}`, () => {
   test("the SDK's own import of @cloudflare/containers resolves to the library under test", async () => {
     const res = await fetch(`${baseUrl()}/which`);
     expect(await res.json()).toEqual({

@@ -254,7 +254,8 @@ export async function serveRpcSocket(ws, dispatch, log, quiet = false) {
     const result = await dispatch(request);
     if (!quiet)
       log(
-        `rpc ${request.method} ${request.pathname} ${result.status}${result.sse ? " (stream)" : ""} ${Date.now() - started}ms`,
+        `rpc ${request.method} ${request.pathname} ${result.status}${result.sse ? " (stream)" : ""} ` +
+          `${Date.now() - started}ms`,
       );
     return result;
   });

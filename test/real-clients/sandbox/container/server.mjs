@@ -14,33 +14,44 @@
 //   GET  /api/version              { success, version ($SANDBOX_VERSION), timestamp }
 //   GET  /api/health               { success, status: "healthy", timestamp }
 //   GET  /api/commands             { success, availableCommands, count, timestamp }
-//   POST /api/session/create       { id, env?, cwd?, commandTimeoutMs? } → { success, id, message, containerPlacementId, timestamp }
-//                                  (an existing id → 409 SESSION_ALREADY_EXISTS, context { sessionId, containerPlacementId })
+//   POST /api/session/create       { id, env?, cwd?, commandTimeoutMs? }
+//                                  → { success, id, message, containerPlacementId, timestamp }
+//                                  (an existing id → 409 SESSION_ALREADY_EXISTS,
+//                                    context { sessionId, containerPlacementId })
 //   POST /api/session/delete       { sessionId } → { success, sessionId, timestamp }
 //   GET  /api/session/list         { success, sessions, timestamp }
-//   POST /api/execute              { command, sessionId, timeoutMs?, env?, cwd? } → { success, exitCode, stdout, stderr, command, duration, timestamp, sessionId }
+//   POST /api/execute              { command, sessionId, timeoutMs?, env?, cwd? }
+//                                  → { success, exitCode, stdout, stderr, command, duration, timestamp, sessionId }
 //   POST /api/execute/stream       same body → SSE: start, stdout/stderr…, complete { exitCode }
-//   POST /api/process/start        { command, sessionId, processId?, timeoutMs?, env?, cwd? } → { success, processId, pid, command, timestamp }
-//   GET  /api/process/list         { success, processes: [{ id, pid, command, status, startTime, endTime, exitCode }], timestamp }
+//   POST /api/process/start        { command, sessionId, processId?, timeoutMs?, env?, cwd? }
+//                                  → { success, processId, pid, command, timestamp }
+//   GET  /api/process/list         { success, processes: [{ id, pid, command, status, startTime, endTime,
+//                                    exitCode }], timestamp }
 //   GET  /api/process/:id          { success, process, timestamp }   (unknown → 404 PROCESS_NOT_FOUND)
 //   DELETE /api/process/:id        SIGTERM → { success, processId, timestamp }
 //   DELETE /api/process/kill-all   { success, cleanedCount, timestamp }
 //   GET  /api/process/:id/logs     { success, processId, stdout, stderr, timestamp }
 //   GET  /api/process/:id/stream   SSE: process_info, stdout/stderr…, exit { exitCode }
-//   POST /api/write                { path, content, encoding? ("base64"|"utf-8") } → { success, path, timestamp, exitCode }
-//   POST /api/read                 { path, encoding? } → { success, path, content, encoding, isBinary, mimeType, size, timestamp, exitCode }
+//   POST /api/write                { path, content, encoding? ("base64"|"utf-8") }
+//                                  → { success, path, timestamp, exitCode }
+//   POST /api/read                 { path, encoding? } → { success, path, content, encoding, isBinary, mimeType,
+//                                    size, timestamp, exitCode }
 //   POST /api/read/stream          { path } → SSE: metadata, chunk…, complete { bytesRead }
 //   POST /api/mkdir                { path, recursive? } → { success, path, recursive, timestamp, exitCode }
 //   POST /api/delete               { path } → { success, path, timestamp, exitCode }
 //   POST /api/rename               { oldPath, newPath } → { success, path, newPath, timestamp, exitCode }
 //   POST /api/move                 { sourcePath, destinationPath } → same shape
 //   POST /api/exists               { path } → { success, path, exists, timestamp }
-//   POST /api/list-files           { path, options: { recursive?, includeHidden? } } → { success, path, files, count, timestamp }
-//   POST /api/port-watch           { port, mode, path, statusMin, statusMax, processId?, interval? } → SSE: watching, ready | process_exited | error
+//   POST /api/list-files           { path, options: { recursive?, includeHidden? } }
+//                                  → { success, path, files, count, timestamp }
+//   POST /api/port-watch           { port, mode, path, statusMin, statusMax, processId?, interval? }
+//                                  → SSE: watching, ready | process_exited | error
 //   GET  /ws  (WebSocket)          the SDK's websocket transport (SANDBOX_TRANSPORT=websocket):
-//                                  ← { type: "request", id, method, path, body?, headers? }   ← { type: "cancel", id }
+//                                  ← { type: "request", id, method, path, body?, headers? }
+//                                  ← { type: "cancel", id }
 //                                  → { type: "response", id, status, body, done: true }       (plain JSON routes)
-//                                  → { type: "stream", id, data } … then { type: "response", id, status, done: true }  (SSE routes)
+//                                  → { type: "stream", id, data } … then
+//                                    { type: "response", id, status, done: true }             (SSE routes)
 //                                  → { type: "error", id, code, message, status }             (a handler threw)
 //   GET  /rpc (WebSocket)          the SDK's rpc transport (SANDBOX_TRANSPORT=rpc): a capnweb session whose
 //                                  main object has commands/files/processes/ports/utils (rpc.mjs), each
@@ -189,7 +200,10 @@ function resolvePath(path, sessionId) {
 
 // ---------------------------------------------------------------- processes
 
-/** id → { id, pid, command, status, startTime, endTime, exitCode, stdout, stderr, run, killed, sessionId, outputListeners, exitListeners } */
+/**
+ * id → { id, pid, command, status, startTime, endTime, exitCode, stdout, stderr, run, killed, sessionId,
+ * outputListeners, exitListeners }
+ */
 const processes = new Map();
 
 function startTracked(command, { processId, sessionId, env, cwd, timeoutMs }) {
