@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 
 const reports = [
   "coverage/unit-results.json",
+  "coverage/testing-kit-results.json",
+  "coverage/cli-results.json",
   "coverage/integration-results.json",
   "coverage/real-clients-ours-results.json",
   "coverage/faults-results.json",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine ready to run real containers under workerd (the facts are in
 # /work/shared/LOCAL-CONTAINERS.md): a Docker engine that answers, with an
-# explicit gateway on the default bridge. Idempotent: every step checks first.
+# explicit gateway on the default bridge, and the static busybox the fixture
+# images copy. Idempotent: every step checks first.
 #
 #   bash scripts/setup-docker.sh     (or: npm run setup:docker)
 #
@@ -38,6 +39,19 @@ so workerd cannot start containers.
 
 if ! command -v docker >/dev/null 2>&1 && ! command -v dockerd >/dev/null 2>&1; then
   say "no docker CLI or engine found"
+fi
+
+# 0. The fixture images carry a static busybox (their shell for exec()):
+# Debian's busybox-static, installed here when we can.
+if [ ! -x /bin/busybox ]; then
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    say "installing busybox-static with apt-get (the fixture images' shell)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends busybox-static >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get install -y -qq --no-install-recommends busybox-static >/dev/null; }
+  else
+    say "no /bin/busybox: the fixture images need it (as root: apt-get install -y busybox-static)"
+  fi
 fi
 
 # 1. A daemon already answers (ours from an earlier run, or the machine's own).

@@ -10,6 +10,7 @@ import { applyOptions } from "./config";
 import { DEFAULT_NEXT_ALARM_MS, DEFAULT_PING_ENDPOINT, DEFAULT_SLEEP_AFTER } from "./constants";
 import { ContainerCore, runtimeOf } from "./core";
 import type { ContainerEvent } from "./events";
+import type { ExecHandle, ExecOptions } from "./exec";
 import type { RestartPolicy } from "./lifecycle/supervisor";
 import { normaliseStartArgs } from "./lifecycle/start";
 import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
@@ -300,6 +301,17 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     return this.#core.getState();
   }
 
+  // --- Commands in the container ------------------------------------------------
+
+  /**
+   * Run a command in the container, starting it first unless `wake: false`. The runtime runs it
+   * through the image's `/bin/sh`. Counts as activity until it ends; output nobody reads is drained.
+   * @example const { stdout, exitCode } = await (await this.exec(["ls", "/data"])).output();
+   */
+  exec(cmd: string[], options?: ExecOptions): Promise<ExecHandle> {
+    return this.#core.exec(cmd, options);
+  }
+
   // --- Idle timer and alarm -------------------------------------------------------
 
   /**
@@ -374,9 +386,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
 
   // --- Outbound interception (run time; persisted) -------------------------------------
 
-  // setOutboundHandler, setOutboundByHost(s), removeOutboundByHost, setAllowedHosts,
-  // setDeniedHosts, allowHost, denyHost, removeAllowedHost, removeDeniedHost:
-  // declared with their documentation in outbound/methods.ts, put on the prototype here.
+  // set/removeOutboundByHost(s), setOutboundHandler, set/allow/deny/remove…Host(s): outbound/methods.ts.
   static {
     installOutboundMethods(Container, (self) => (self as Container).#core.outbound);
   }

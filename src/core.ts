@@ -13,6 +13,7 @@ import { ConfigCache, type ConfigFields, type ResolvedConfig } from "./config";
 import { ACTIVITY_DEADLINE_KEY, FALLBACK_PORT } from "./constants";
 import { notRunningError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
+import { execWithoutWakeError, parseExecRequest, runExecRequest, type ExecHandle } from "./exec";
 import { Lifecycle, type LifecycleHooks } from "./lifecycle/lifecycle";
 import { portWait, startWait, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
@@ -238,6 +239,17 @@ export class ContainerCore {
       throw new RangeError(`Invalid delay: ${String(ms)}. Expected a non-negative number of milliseconds.`);
     }
     await this.clock.ensureBy(Date.now() + ms);
+  }
+
+  /** `exec()`: checked first, the container started unless `wake` is false, then run as activity. */
+  async exec(cmd: unknown, options: unknown): Promise<ExecHandle> {
+    const request = parseExecRequest(cmd, options);
+    if (!this.runtime.running) {
+      if (!request.wake) throw execWithoutWakeError(request.cmd);
+      const { probe, budget } = startWait(undefined, this.config.get().instancePort);
+      await this.lifecycle.start(undefined, probe, budget, { restart: false, implicit: true });
+    }
+    return runExecRequest(this.runtime, request, this.activity);
   }
 
   /** Proxy to `port`, starting the container first unless `wake` is false. */

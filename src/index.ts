@@ -16,6 +16,7 @@ export type {
   OutboundHandlers,
 } from "./outbound/types";
 export type { ContainerFetchInit } from "./container";
+export type { ExecHandle, ExecOptions, ExecResult } from "./exec";
 export type {
   CancellationOptions,
   ContainerEvent,

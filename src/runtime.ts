@@ -13,6 +13,42 @@ export interface RuntimeStartOptions {
   labels?: Record<string, string>;
 }
 
+/** Options the runtime's `exec()` takes (the part the library passes). */
+export interface RuntimeExecOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  user?: string;
+  signal?: AbortSignal;
+  /** A stream the process reads as its stdin, or `"pipe"` for a writable `stdin` on the process. */
+  stdin?: ReadableStream<Uint8Array> | "pipe";
+  stdout?: "pipe" | "ignore";
+  /** `"combined"` sends stderr into stdout (the process's `stderr` is then `null`). */
+  stderr?: "pipe" | "ignore" | "combined";
+}
+
+/**
+ * A process `exec()` started. Its output streams must be read (or ignored
+ * through the options) to the end: the runtime does not end the process
+ * while one of them is left unread.
+ */
+export interface RuntimeExecProcess {
+  readonly pid: number;
+  /** `null` when the option said `"ignore"`. */
+  readonly stdout: ReadableStream<Uint8Array> | null;
+  /** `null` when the option said `"ignore"` or `"combined"`. */
+  readonly stderr: ReadableStream<Uint8Array> | null;
+  /** Resolves just after the output streams end. */
+  readonly exitCode: Promise<number>;
+  /** Send a POSIX signal to the process. */
+  kill(signal?: number): void;
+}
+
+/** What `inspect()` tells about the running container. */
+export interface RuntimeContainerInfo {
+  image: string;
+  labels: Record<string, string>;
+}
+
 /** A TCP port of the container, reachable over HTTP. */
 export interface RuntimeTcpPort {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
@@ -38,4 +74,11 @@ export interface ContainerRuntime {
   interceptAllOutboundHttp?(fetcher: Fetcher): Promise<void>;
   /** Send the container's outbound HTTPS to `host` (`"*"`: all) through `fetcher` (newer runtimes). */
   interceptOutboundHttps?(host: string, fetcher: Fetcher): Promise<void>;
+  /**
+   * Run a command in the running container, through its `/bin/sh` (newer
+   * runtimes). Throws when the container is not running.
+   */
+  exec?(cmd: string[], options?: RuntimeExecOptions): Promise<RuntimeExecProcess>;
+  /** The running container's image and labels (newer runtimes). */
+  inspect?(): Promise<RuntimeContainerInfo | null>;
 }

@@ -169,10 +169,11 @@ export class Lifecycle {
     startOptions: ContainerStartConfigOptions | undefined,
     instancePort: number,
     budget: WaitBudget,
-    launch: { restart: boolean } = { restart: false },
+    launch: { restart: boolean; implicit?: boolean } = { restart: false },
   ): Promise<void> {
     const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
-    if (!launch.restart) this.#lastStartOptions = startOptions;
+    // A restart, or a start another call needed (exec), keeps the options of the last start asked for.
+    if (!launch.restart && !launch.implicit) this.#lastStartOptions = startOptions;
     const run = await this.#sharedStart(options, instancePort, budget, launch);
     await this.#notifyStarted(run);
   }

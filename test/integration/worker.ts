@@ -21,6 +21,7 @@ interface Env {
   SILENT: NS<SilentContainer>;
   EGRESS: NS<EgressContainer>;
   SUPERVISED: NS<SupervisedContainer>;
+  NOSHELL: NS<NoShellContainer>;
 }
 
 /** The general fixture: port 8080, hooks recorded. */
@@ -93,6 +94,9 @@ export class SupervisedContainer extends RecordingContainer<Env> {
   }
 }
 
+/** On the Node base image as it is: no /bin/sh (fixtures/no-shell). */
+export class NoShellContainer extends RecordingContainer<Env> {}
+
 /** Only for getRandom: its instance names (instance-<n>) are shared by design. */
 export class RandomContainer extends RecordingContainer<Env> {}
 
@@ -107,6 +111,7 @@ export default serveFixtures<Env>(
     silent: [env.SILENT, "SilentContainer"],
     egress: [env.EGRESS, "EgressContainer"],
     supervised: [env.SUPERVISED, "SupervisedContainer"],
+    noshell: [env.NOSHELL, "NoShellContainer"],
   }),
   "random",
 );

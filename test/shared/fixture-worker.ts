@@ -36,6 +36,8 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
     "hooks",
     "events",
     "waitForPort",
+    "execOutput",
+    "execStdout",
   ]);
 
   /** Append `entry` to the hook log (also printed to wrangler's log). */
@@ -96,6 +98,19 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
   /** Lifecycle events so far, oldest first, as the library reported them. */
   async events(): Promise<RecordedEvent[]> {
     return (await this.ctx.storage.get<RecordedEvent[]>(EVENTS_KEY)) ?? [];
+  }
+
+  /** exec(cmd, options), then its whole output (what `output()` gives). */
+  async execOutput(cmd: string[], options?: Record<string, unknown>): Promise<unknown> {
+    const handle = await this.exec(cmd, options);
+    return handle.output();
+  }
+
+  /** exec(cmd), reading only its stdout stream (stderr left to the library), then the exit code. */
+  async execStdout(cmd: string[]): Promise<{ stdout: string; exitCode: number }> {
+    const handle = await this.exec(cmd);
+    const stdout = await new Response(handle.stdout).text();
+    return { stdout, exitCode: await handle.exitCode };
   }
 
   /** Runs one allowed method inside the object and reports the outcome as data. */
