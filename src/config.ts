@@ -12,16 +12,21 @@ import { CONTAINER_BASE_URL, FALLBACK_PORT } from "./constants";
 import { parseDuration } from "./duration";
 import type { StartDefaults } from "./lifecycle/start";
 import { assertPort } from "./ports";
+import { assertReadinessChecks, type ReadinessCheck } from "./readiness-checks";
 import type { ContainerOptions, ReadyOn } from "./types";
 
 /** The instance fields a configuration is resolved from. */
-export interface ConfigFields extends Partial<StartDefaults> {
+export interface ConfigFields extends Partial<Omit<StartDefaults, "image" | "instance">> {
+  /** The start option `image`, as a field (named so as not to clash with an `image()` method). */
+  containerImage?: string;
+  /** The start option `instance`, as a field (named so as not to clash with an `instance()` method). */
+  instanceType?: StartDefaults["instance"];
   sleepAfter: string | number;
   hardTimeout?: string | number;
   defaultPort?: number;
   requiredPorts?: number[];
   pingEndpoint: string;
-  readyOn?: ReadyOn;
+  readyOn?: ReadyOn | ReadinessCheck[];
 }
 
 /** How one port is probed for readiness. */
@@ -47,6 +52,11 @@ export interface ResolvedConfig {
   readonly startDefaults: StartDefaults;
   /** The probe for `port`: `readyOn`'s HTTP check on its port, else the plain one. */
   probeFor(port: number): ReadinessProbe;
+  /**
+   * `readyOn` as a list of checks (readiness-checks.ts), which replace the
+   * ports a start would otherwise wait for; `undefined` for the object form.
+   */
+  readonly readinessChecks: readonly ReadinessCheck[] | undefined;
 }
 
 /** Resolve `fields`; throws naming the field and what is accepted. */
@@ -56,19 +66,26 @@ export function resolveConfig(fields: ConfigFields): ResolvedConfig {
   if (fields.defaultPort !== undefined) assertPort(fields.defaultPort, "defaultPort");
   const requiredPorts = Object.freeze([...(fields.requiredPorts ?? [])]);
   for (const port of requiredPorts) assertPort(port, "requiredPorts entry");
-  if (fields.readyOn !== undefined) assertReadyOn(fields.readyOn);
+  const { readyOn } = fields;
+  const readinessChecks = Array.isArray(readyOn) ? readyOn : undefined;
+  if (readinessChecks) assertReadinessChecks(readinessChecks);
+  const form = readinessChecks ? undefined : (readyOn as ReadyOn | undefined);
+  if (form !== undefined) assertReadyOn(form);
   const pingUrl = `http://${fields.pingEndpoint}`;
   const plain: ReadinessProbe = { url: pingUrl };
-  const checked = fields.readyOn === undefined ? undefined : httpCheck(fields.readyOn);
-  const checkedPort = fields.readyOn?.port ?? fields.defaultPort;
+  const checked = form === undefined ? undefined : httpCheck(form);
+  const checkedPort = form?.port ?? fields.defaultPort;
   const { envVars, entrypoint, enableInternet, labels } = fields;
+  const image = fields.containerImage;
+  const instance = fields.instanceType;
   return Object.freeze({
     defaultPort: fields.defaultPort,
     requiredPorts,
     instancePort: fields.defaultPort ?? requiredPorts[0] ?? FALLBACK_PORT,
     pingUrl,
-    startDefaults: Object.freeze({ envVars, entrypoint, enableInternet, labels }),
+    startDefaults: Object.freeze({ envVars, entrypoint, enableInternet, labels, image, instance }),
     probeFor: (port: number) => (checked && port === checkedPort ? checked : plain),
+    readinessChecks: readinessChecks && Object.freeze([...readinessChecks]),
   });
 }
 
@@ -87,7 +104,10 @@ export class ConfigCache {
   get(): ResolvedConfig {
     const fields = this.#read();
     const key = keyOf(fields);
-    if (this.#config && this.#key && key.every((part, i) => Object.is(part, this.#key![i]))) return this.#config;
+    const known = this.#key;
+    if (this.#config && known?.length === key.length && key.every((part, i) => Object.is(part, known[i]))) {
+      return this.#config;
+    }
     const config = resolveConfig(fields);
     this.#key = key;
     this.#config = config;
@@ -122,6 +142,9 @@ export class ConfigCache {
 }
 
 function keyOf(f: ConfigFields): unknown[] {
+  // A list of checks is compared entry by entry (addReadinessCheck pushes to it).
+  const checks = Array.isArray(f.readyOn) ? f.readyOn : undefined;
+  const form = checks ? undefined : (f.readyOn as ReadyOn | undefined);
   return [
     f.sleepAfter,
     f.hardTimeout,
@@ -130,14 +153,17 @@ function keyOf(f: ConfigFields): unknown[] {
     f.requiredPorts?.join(","),
     f.pingEndpoint,
     f.readyOn,
-    f.readyOn?.port,
-    f.readyOn?.path,
-    f.readyOn?.status,
-    String(f.readyOn?.status),
+    form?.port,
+    form?.path,
+    form?.status,
+    String(form?.status),
     f.envVars,
     f.entrypoint,
     f.enableInternet,
     f.labels,
+    f.containerImage,
+    f.instanceType,
+    ...(checks ?? []),
   ];
 }
 

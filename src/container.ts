@@ -11,6 +11,7 @@ import { DEFAULT_NEXT_ALARM_MS, DEFAULT_PING_ENDPOINT, DEFAULT_SLEEP_AFTER } fro
 import { ContainerCore, runtimeOf } from "./core";
 import type { ContainerEvent } from "./events";
 import type { ExecHandle, ExecOptions } from "./exec";
+import type { ReadinessCheck } from "./readiness-checks";
 import type { RestartPolicy } from "./lifecycle/supervisor";
 import { normaliseStartArgs } from "./lifecycle/start";
 import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
@@ -19,6 +20,7 @@ import { installOutboundMethods, type OutboundMethods } from "./outbound/methods
 import type { AnyOutboundHandler } from "./outbound/types";
 import type {
   CancellationOptions,
+  ContainerInstanceType,
   ContainerOptions,
   ReadyOn,
   ContainerStartConfigOptions,
@@ -72,8 +74,12 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   entrypoint?: string[];
   /** Whether the container may reach the internet. @default true */
   enableInternet = true;
-  /** Metadata labels passed to the runtime on every start. @default {} */
+  /** Metadata labels passed to the runtime on every start (at most 10; names ≤ 16, values ≤ 64 bytes). */
   labels: Record<string, string> = {};
+  /** Image to start instead of the default one: a name of wrangler's `images` map, or a reference. */
+  containerImage?: string;
+  /** Instance type to ask for (`"lite"`, `"basic"`, `"standard-1"`…, or `{ vcpu, memoryMib, diskMb }`). */
+  instanceType?: ContainerInstanceType;
   /** Host and path probed for readiness, e.g. `"container/health"`. @default "ping" */
   pingEndpoint: string = DEFAULT_PING_ENDPOINT;
   /** Also intercept outbound HTTPS (outbound interception). @default false */
@@ -83,10 +89,11 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /** Outbound deny-list; `*` globs; wins over everything. */
   deniedHosts?: string[];
   /**
-   * Opt-in HTTP readiness: a port is ready when `GET path` answers an accepted status (default 2xx).
-   * @example readyOn = { path: "/healthz", status: [200, 204] };
+   * Opt-in readiness: `{ path, status }` (a port is ready when `GET path` answers an accepted
+   * status, default 2xx), or a list of checks that must all pass, replacing the port waits.
+   * @example readyOn = [portResponding(8080), isHealthy("/health"), async () => warmUp()];
    */
-  readyOn?: ReadyOn;
+  readyOn?: ReadyOn | ReadinessCheck[];
   /**
    * Opt-in restart policy for exits nobody asked for, with backoff; progress in `getState().restart`.
    * @example restart = { on: "failure", maxRetries: 5, backoff: { initialMs: 500 } };
@@ -144,31 +151,22 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   }
 
   /**
-   * Called when `sleepAfter` passes with no activity. The default stops the
-   * container (SIGTERM). If the container is still running afterwards, or
-   * this returns `true`, the idle timer renews and this fires again later.
+   * Called when `sleepAfter` passes with no activity; the default stops the container (SIGTERM).
+   * Still running afterwards, or `true` returned: the idle timer renews and this fires again later.
    */
   async onActivityExpired(): Promise<void | boolean> {
     if (this.#core.runtime.running) await this.stop();
   }
 
-  /**
-   * Receives every lifecycle event (`start`, `ready`, `stop`, `error`,
-   * `activityExpired`, `restart`, `restartGaveUp`, `hardTimeout`) with its
-   * timings. Errors it throws are logged and ignored.
-   */
+  /** Receives every lifecycle event (`start`, `ready`, `stop`, `error`…) with its timings; its errors are logged. */
   onEvent(_event: ContainerEvent): void | Promise<void> {}
 
   // --- Requests ----------------------------------------------------------------------
 
   /**
-   * Forward an HTTP or WebSocket request to the container, on the port named
-   * by `switchPort` (header `cf-container-target-port`) or `defaultPort`.
+   * Forward an HTTP or WebSocket request to the container, on the port named by `switchPort`
+   * (header `cf-container-target-port`; not a port 1–65535: a 400 saying so) or `defaultPort`.
    * Starts the container if needed.
-   *
-   * A request whose `cf-container-target-port` header is not a port 1–65535
-   * gets a 400 response saying so; nothing is started.
-   *
    * @throws {Error} when no port is known (no header, no `defaultPort`)
    */
   override async fetch(request: Request): Promise<Response> {
@@ -184,10 +182,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * failures become responses: 503 (no instance) and 429 (rate limited) with
    * `Retry-After`, otherwise 500.
    *
-   * @example
-   * ```ts
-   * const res = await this.containerFetch("/metrics", { headers: { accept: "text/plain" } }, 9090);
-   * ```
+   * @example const res = await this.containerFetch("/metrics", { headers: { accept: "text/plain" } }, 9090);
    */
   containerFetch(request: Request, port?: number): Promise<Response>;
   containerFetch(url: string | URL, init?: ContainerFetchInit, port?: number): Promise<Response>;
@@ -205,11 +200,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     return this.#core.containerFetch(input, initOrPort, maybePort);
   }
 
-  /**
-   * Like `fetch`, but only if the container is already running: otherwise a
-   * 503 with `Retry-After`, and the container is not started (for health
-   * dashboards and fan-out reads that must not wake instances).
-   */
+  /** Like `fetch`, but only if the container runs: otherwise a 503 with `Retry-After`, nothing started. */
   async fetchIfRunning(request: Request): Promise<Response> {
     const target = targetPort(request.headers, this.defaultPort);
     if (!target.ok) return refuseTarget(target);
@@ -223,7 +214,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * runtime has an instance for it (one port is probed: `portToCheck`,
    * `defaultPort`, `requiredPorts[0]`, or 33), then runs `onStart`.
    *
-   * @param startOptions per-start overrides of `envVars`, `entrypoint`, `enableInternet`, `labels`
+   * @param startOptions per-start overrides of the fields (`envVars`, `entrypoint`, `labels`, `image`…)
    * @param waitOptions probe settings; the default budget is 8 s
    * @throws the runtime's own error when it rate limits the start, or has no
    *   instance to give (each try a fresh start, until the budget runs out)
@@ -239,14 +230,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    *
    * @throws the runtime's own error when it rate limits the start, or has no
    *   instance to give within `instanceGetTimeoutMS` (each try a fresh start)
-   * @example
-   * ```ts
-   * await container.startAndWaitForPorts({
-   *   ports: [8080, 9222],
-   *   startOptions: { envVars: { API_KEY: env.API_KEY } },
-   *   cancellationOptions: { portReadyTimeoutMS: 30_000 },
-   * });
-   * ```
+   * @example await container.startAndWaitForPorts({ ports: [8080, 9222], startOptions: { envVars } });
    */
   startAndWaitForPorts(args?: StartAndWaitForPortsOptions): Promise<void>;
   startAndWaitForPorts(
@@ -279,6 +263,16 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     return this.#core.waitForPort(options);
   }
 
+  /** Add a readiness check to `readyOn` (to the checks the fields imply when it is not a list). */
+  addReadinessCheck(check: ReadinessCheck<this>): void {
+    this.#core.setReadinessChecks([...this.#core.currentReadinessChecks(), check], "addReadinessCheck");
+  }
+
+  /** Replace the readiness checks (`[]`: ready as soon as the container runs). */
+  setReadinessChecks(checks: ReadinessCheck<this>[]): void {
+    this.#core.setReadinessChecks(checks, "setReadinessChecks");
+  }
+
   /**
    * Send a signal to the container (default SIGTERM); its exit triggers `onStop`.
    *
@@ -286,6 +280,11 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    */
   stop(signal: Signal | SignalInteger = "SIGTERM"): Promise<void> {
     return this.#core.lifecycle.stop(signal);
+  }
+
+  /** The running container's image and labels, as the runtime reports them; `null` when none runs. */
+  inspect(): Promise<{ image: string; labels: Record<string, string> } | null> {
+    return this.#core.inspect();
   }
 
   /** Kill the container now (SIGKILL) and wait until `onStop` has run. */
@@ -306,21 +305,18 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /**
    * Run a command in the container, starting it first unless `wake: false`. The runtime runs it
    * through the image's `/bin/sh`. Counts as activity until it ends; output nobody reads is drained.
-   * @example const { stdout, exitCode } = await (await this.exec(["ls", "/data"])).output();
+   * @example const { stdout, exitCode } = await (await this.containerExec(["ls", "/data"])).output();
    */
-  exec(cmd: string[], options?: ExecOptions): Promise<ExecHandle> {
+  containerExec(cmd: string[], options?: ExecOptions): Promise<ExecHandle> {
     return this.#core.exec(cmd, options);
   }
 
   // --- Idle timer and alarm -------------------------------------------------------
 
   /**
-   * Work in flight that keeps the container awake: the library's own requests,
-   * response bodies and WebSockets, plus whatever a subclass counts itself.
-   * While it is above 0 the container never idles out. Writes change the
-   * subclass's part (clamped at 0); its drop to 0 starts a fresh `sleepAfter`
-   * window. Dependents of the original raise it around work of their own:
-   * `this.inflightRequests++` … `this.inflightRequests--`.
+   * Work in flight that keeps the container awake (the library's requests, bodies, WebSockets
+   * and commands, plus a subclass's own count): above 0 it never idles out. Writes change the
+   * subclass's part; dependents raise it around work: `this.inflightRequests++` … `--`.
    */
   get inflightRequests(): number {
     return this.#core.activity.inflight;

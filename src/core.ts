@@ -25,10 +25,12 @@ import { assertPort, resolvePortsToWait } from "./ports";
 import { isWebSocketUpgrade, proxyHttp, toContainerRequest } from "./proxy/http";
 import { proxyWebSocket } from "./proxy/websocket";
 import type { ContainerRuntime } from "./runtime";
+import { assertReadinessChecks, isHealthy, portResponding, type ReadinessCheck } from "./readiness-checks";
 import { ScheduleStore, assertSchedulable, runDueSchedules, scheduleTiming } from "./schedules";
 import type {
   CancellationOptions,
   ContainerStartConfigOptions,
+  ReadyOn,
   Schedule,
   State,
   StartAndWaitForPortsOptions,
@@ -186,10 +188,17 @@ export class ContainerCore {
     return this.lifecycle.start(startOptions, probe, budget);
   }
 
-  /** `startAndWaitForPorts`: explicit ports, else `requiredPorts`, else `defaultPort`, else the fallback. */
+  /**
+   * `startAndWaitForPorts`: explicit ports, else `requiredPorts`, else `defaultPort`, else the fallback;
+   * with `readyOn` a list of checks, the checks instead of the derived ports.
+   */
   startAndWait(args: StartAndWaitForPortsOptions): Promise<void> {
-    const { requiredPorts, defaultPort } = this.config.get();
-    const ports = resolvePortsToWait(args.ports, requiredPorts, defaultPort, FALLBACK_PORT);
+    const { requiredPorts, defaultPort, readinessChecks } = this.config.get();
+    // A list of readiness checks replaces the ports derived from the fields; explicit ones still count.
+    const ports =
+      readinessChecks && args.ports === undefined
+        ? []
+        : resolvePortsToWait(args.ports, requiredPorts, defaultPort, FALLBACK_PORT);
     return this.lifecycle.startAndWait(args.startOptions, ports, waitBudget(args.cancellationOptions));
   }
 
@@ -216,12 +225,40 @@ export class ContainerCore {
     return this.forward(request, port, wake);
   }
 
+  /** `inspect()`: the runtime's view of the running container, `null` when none runs. */
+  async inspect(): Promise<{ image: string; labels: Record<string, string> } | null> {
+    if (!this.runtime.running) return null;
+    if (typeof this.runtime.inspect !== "function") {
+      throw new Error("inspect is not available: this runtime's ctx.container has no inspect(). Update wrangler.");
+    }
+    return (await this.runtime.inspect()) ?? null;
+  }
+
   /** `getState()`: reconciled with the runtime first, with the restart policy's progress when it acted. */
   async getState(): Promise<State> {
     await this.lifecycle.reconcile();
     const state = await this.state.get();
     const restart = this.supervisor.status;
     return restart ? { ...state, restart } : state;
+  }
+
+  /** `addReadinessCheck` / `setReadinessChecks`: the list replaces `readyOn`, checked at once. */
+  setReadinessChecks(checks: readonly ReadinessCheck[], what: string): void {
+    assertReadinessChecks(checks, what);
+    this.#owner.readyOn = [...checks];
+  }
+
+  /** The checks `addReadinessCheck` adds to: the list in `readyOn`, else what the fields imply. */
+  currentReadinessChecks(): ReadinessCheck[] {
+    const config = this.config.get();
+    if (config.readinessChecks) return [...config.readinessChecks];
+    const form = this.#owner.readyOn as ReadyOn | undefined;
+    const httpPort = form?.port ?? config.defaultPort;
+    const { requiredPorts, defaultPort } = config;
+    const ports = requiredPorts.length > 0 ? [...requiredPorts] : [defaultPort ?? FALLBACK_PORT];
+    return ports.map((port) =>
+      form && port === httpPort ? isHealthy(form.path ?? "/", { port, status: form.status }) : portResponding(port),
+    );
   }
 
   /** `schedule()`: checked, stored, and the alarm armed for it. */

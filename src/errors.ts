@@ -23,6 +23,8 @@ export const RUNTIME_MESSAGES = {
   // monitor() when the runtime could not create or start the process (local
   // workerd after a Docker daemon restart, for one): nothing ran.
   startFailed: "container failed to start",
+  // start() with an image the runtime does not have: "No such image available named <reference>".
+  noImage: "no such image available named",
 } as const;
 
 /** What a runtime error means to the library. */
@@ -33,6 +35,8 @@ export type RuntimeFailure =
   | { kind: "not-listening" }
   | { kind: "not-running" }
   | { kind: "start-failed" }
+  /** The image asked for is not available; `image` is the reference the message names, if any. */
+  | { kind: "no-image"; image: string | undefined }
   | { kind: "connection-lost" }
   | { kind: "unknown" };
 
@@ -40,6 +44,8 @@ export type RuntimeFailure =
 // runtime), "…exit code 137" (local workerd, no colon), "…to exit due to a new
 // version rollout: 0".
 const FIRST_NUMBER = /(-?\d+)/;
+// The image reference after the fragment, as the runtime wrote it (the fragment has no special characters).
+const NO_IMAGE_NAMED = new RegExp(`${RUNTIME_MESSAGES.noImage}\\s+(\\S+)`, "i");
 
 /**
  * `error` and every `cause` beneath it (at most 8), ending at the first link
@@ -59,7 +65,8 @@ function causeChain(error: unknown): unknown[] {
 /** Classify an error thrown or rejected by `ctx.container`. */
 export function classifyRuntimeError(error: unknown): RuntimeFailure {
   const chain = causeChain(error);
-  const messages = chain.map((link) => (link instanceof Error ? link.message : String(link)).toLowerCase());
+  const texts = chain.map((link) => (link instanceof Error ? link.message : String(link)));
+  const messages = texts.map((text) => text.toLowerCase());
   // The first numeric `exitCode` along the chain, if any.
   const exitCode = chain
     .map((link) => (typeof link === "object" ? (link as { exitCode?: unknown }).exitCode : undefined))
@@ -68,8 +75,12 @@ export function classifyRuntimeError(error: unknown): RuntimeFailure {
     const signalled = messages.some((message) => message.includes(RUNTIME_MESSAGES.runtimeSignalled));
     return { kind: "exited", exitCode, reason: signalled ? "runtime_signal" : "exit" };
   }
-  for (const message of messages) {
+  for (const [index, message] of messages.entries()) {
     if (message.includes(RUNTIME_MESSAGES.noInstance)) return { kind: "no-instance" };
+    if (message.includes(RUNTIME_MESSAGES.noImage)) {
+      // The reference keeps its case: read it from the message as written.
+      return { kind: "no-image", image: NO_IMAGE_NAMED.exec(texts[index]!)?.[1] };
+    }
     if (message.includes(RUNTIME_MESSAGES.rateLimited)) return { kind: "rate-limited" };
     const signalled = message.indexOf(RUNTIME_MESSAGES.runtimeSignalled);
     const exited = message.indexOf(RUNTIME_MESSAGES.unexpectedExit);

@@ -8,6 +8,8 @@ export { Container } from "./container";
 export { getContainer, getRandom, loadBalance, switchPort } from "./helpers";
 export { ContainerProxy } from "./outbound/proxy";
 export { outboundParams } from "./outbound/types";
+export { isHealthy, pathHealthy, portResponding } from "./readiness-checks";
+export type { ReadinessCheck, ReadinessCheckOptions } from "./readiness-checks";
 export type {
   OutboundHandler,
   OutboundHandlerContext,
@@ -19,6 +21,8 @@ export type { ContainerFetchInit } from "./container";
 export type { ExecHandle, ExecOptions, ExecResult } from "./exec";
 export type {
   CancellationOptions,
+  ContainerInstanceType,
+  InstanceResources,
   ContainerEvent,
   ContainerEventType,
   ReadyOn,

@@ -5,12 +5,18 @@
  * against any types version and the test fake implements exactly this.
  */
 
+import type { ContainerInstanceType } from "./types";
+
 /** Options the runtime's `start()` takes. */
 export interface RuntimeStartOptions {
   env?: Record<string, string>;
   entrypoint?: string[];
   enableInternet?: boolean;
   labels?: Record<string, string>;
+  /** An image reference to start instead of the default one (newer runtimes). */
+  image?: string;
+  /** A named instance type or custom resources (newer runtimes; local workerd ignores it). */
+  instance?: ContainerInstanceType;
 }
 
 /** Options the runtime's `exec()` takes (the part the library passes). */
@@ -58,6 +64,11 @@ export interface RuntimeTcpPort {
 export interface ContainerRuntime {
   /** Whether a container process is running (not whether it is ready). */
   readonly running: boolean;
+  /**
+   * The named images configured for this container (wrangler's
+   * `containers[].images`), name → image reference (newer runtimes).
+   */
+  readonly images?: Record<string, string>;
   /** Boot the container; synchronous; throws if it is already running. */
   start(options?: RuntimeStartOptions): void;
   /** Settles when the process ends: resolves on exit 0, rejects otherwise. */

@@ -89,9 +89,53 @@ export interface ContainerStartConfigOptions {
   entrypoint?: string[];
   /** Whether the container may reach the internet. */
   enableInternet?: boolean;
-  /** Metadata labels attached to the container. */
+  /**
+   * Metadata labels attached to the container. Deployed, the runtime refuses a
+   * start with more than 10 labels, a name over 16 bytes or a value over 64
+   * bytes (UTF-8), an empty name, or a control character; the library checks
+   * these first, locally too, so a start that would fail deployed fails here.
+   */
   labels?: Record<string, string>;
+  /**
+   * Image to start instead of the container's default one: a name from the
+   * named images configured in wrangler (a `containers` entry's `images` map,
+   * which the runtime exposes as `ctx.container.images`) or a full image
+   * reference. A non-empty string without whitespace or control characters.
+   */
+  image?: string;
+  /**
+   * Instance type of this start: a named type or custom resources. Local
+   * `wrangler dev` accepts and ignores it; deployed, it picks the instance.
+   */
+  instance?: ContainerInstanceType;
 }
+
+/**
+ * Resources of a custom instance type. `vcpu` may be a fraction (the
+ * platform's smallest instances have 1/16 or 1/4 of a vCPU); memory and disk
+ * are whole numbers.
+ */
+export interface InstanceResources {
+  /** Virtual CPUs: a positive number, e.g. `0.25`. */
+  vcpu: number;
+  /** Memory in MiB: a positive integer. */
+  memoryMib: number;
+  /** Disk in MB: a positive integer. */
+  diskMb: number;
+}
+
+/**
+ * The instance a start asks for: one of the platform's named instance types,
+ * or custom resources.
+ */
+export type ContainerInstanceType =
+  | "lite"
+  | "basic"
+  | "standard-1"
+  | "standard-2"
+  | "standard-3"
+  | "standard-4"
+  | InstanceResources;
 
 /** Settings passed to the `Container` constructor. */
 export interface ContainerOptions {

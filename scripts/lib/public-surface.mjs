@@ -4,7 +4,7 @@
 // with it; test/unit/exports.test.ts compares the runtime values of src/.
 // A new export goes here, in the barrel, with JSDoc and a test.
 
-/** Runtime values of "workerd-containers" (the original's seven). */
+/** Runtime values of "workerd-containers": the original's seven, then the additions. */
 export const INDEX_VALUES = [
   "Container",
   "ContainerProxy",
@@ -13,6 +13,10 @@ export const INDEX_VALUES = [
   "loadBalance",
   "outboundParams",
   "switchPort",
+  // added beyond the original: the readiness-check factories it has proposed
+  "isHealthy",
+  "pathHealthy",
+  "portResponding",
 ];
 
 /** Types of "workerd-containers". */
@@ -38,9 +42,13 @@ export const INDEX_TYPES = [
   "ContainerEvent",
   "ContainerEventType",
   "ContainerFetchInit",
+  "ContainerInstanceType",
+  "InstanceResources",
   "ExecHandle",
   "ExecOptions",
   "ExecResult",
+  "ReadinessCheck",
+  "ReadinessCheckOptions",
   "ReadyOn",
   "RestartPolicy",
   "RestartStatus",

@@ -17,7 +17,9 @@ import type { StateStore } from "./state";
 import type { Supervisor } from "./supervisor";
 import { watchExit, type ExitOutcome } from "./monitor";
 import type { ResolvedConfig } from "../config";
-import { runtimeStartOptions, waitBudget, type WaitBudget } from "./start";
+import { toContainerRequest } from "../proxy/http";
+import { builtInOf, builtInProbe, type ReadinessCheck, type ReadinessCheckOptions } from "../readiness-checks";
+import { noImageError, resolveImage, runtimeStartOptions, waitBudget, type WaitBudget } from "./start";
 
 /** What the lifecycle needs from its `Container`. */
 export interface LifecycleHost {
@@ -83,6 +85,10 @@ interface Run {
   ended: boolean;
   /** Why the runtime never ran the process, when it says so. */
   startError?: unknown;
+  /** The image the start asked for, when not the default one. */
+  image?: string;
+  /** The pass over `readyOn`'s checks, shared by every caller waiting on this process. */
+  checking?: Promise<void>;
   /** Settles once the exit is handled. */
   readonly done: Promise<void>;
   /** Settle `done` (the monitor reported, or the run was closed out without it). */
@@ -171,7 +177,7 @@ export class Lifecycle {
     budget: WaitBudget,
     launch: { restart: boolean; implicit?: boolean } = { restart: false },
   ): Promise<void> {
-    const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
+    const options = this.#runtimeOptions(this.#host.config(), startOptions);
     // A restart, or a start another call needed (exec), keeps the options of the last start asked for.
     if (!launch.restart && !launch.implicit) this.#lastStartOptions = startOptions;
     const run = await this.#sharedStart(options, instancePort, budget, launch);
@@ -184,25 +190,23 @@ export class Lifecycle {
     ports: number[],
     budget: WaitBudget,
   ): Promise<void> {
-    const options = runtimeStartOptions(this.#host.config().startDefaults, startOptions);
+    const config = this.#host.config();
+    const options = this.#runtimeOptions(config, startOptions);
     // A request's implicit start (no options) keeps those of an explicit start for restarts.
     if (startOptions) this.#lastStartOptions = startOptions;
-    const run = await this.#sharedStart(options, ports[0]!, budget, { restart: false });
+    const run = await this.#sharedStart(options, ports[0] ?? config.instancePort, budget, { restart: false });
     try {
-      await Promise.all(
-        ports.map((port) => {
-          const probe = this.#host.config().probeFor(port);
-          return pollUntilReady(this.#host.runtime, port, probe.url, {
-            deadline: budget.portDeadline,
-            maxIntervalMs: budget.intervalMs,
-            signal: budget.signal,
-            what: `Port ${port}`,
-            headline: `Failed to verify port ${port} is available`,
-            accept: probe.accept,
-            giveUp: (result) => this.#exitedWhileWaiting(run, result, `port ${port} was ready`),
-          });
-        }),
-      );
+      const waits: Promise<unknown>[] = ports.map((port) => {
+        const probe = config.probeFor(port);
+        return this.#pollPort(run, port, probe.url, probe.accept, budget, budget.signal);
+      });
+      const checks = config.readinessChecks;
+      if (checks) {
+        // One pass per process, whoever asks; each caller stops waiting on its own abort.
+        run.checking ??= this.#runChecks(run, checks, config, { ...budget, signal: undefined });
+        waits.push(raceAbort(run.checking, budget.signal));
+      }
+      await Promise.all(waits);
     } catch (error) {
       await this.#failStart(run, error);
       throw error;
@@ -305,6 +309,111 @@ export class Lifecycle {
 
   // --- internals ---------------------------------------------------------------
 
+  /** The runtime's options for a start (checked), a named image resolved through `runtime.images`. */
+  #runtimeOptions(config: ResolvedConfig, startOptions: ContainerStartConfigOptions | undefined): RuntimeStartOptions {
+    const options = runtimeStartOptions(config.startDefaults, startOptions);
+    if (options.image !== undefined) options.image = resolveImage(options.image, this.#images());
+    return options;
+  }
+
+  /** The runtime's named images (an older runtime has none, or throws when asked). */
+  #images(): Readonly<Record<string, string>> | undefined {
+    try {
+      return this.#host.runtime.images;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A start of `image` failed with `error`: the error naming the image and
+   * the configured names when the runtime says it has no such image, or
+   * (it reports that only in its log) when the image is none of them.
+   */
+  #imageError(image: string | undefined, error: unknown): Error | undefined {
+    if (image === undefined) return undefined;
+    const images = this.#images() ?? {};
+    const unknown = Object.keys(images).length > 0 && !Object.values(images).includes(image);
+    if (classifyRuntimeError(error).kind !== "no-image" && !unknown) return undefined;
+    return noImageError(image, images, error);
+  }
+
+  /** Poll `port` until it answers (an accepted status, when `accept` is given). */
+  #pollPort(
+    run: Run,
+    port: number,
+    url: string,
+    accept: ((status: number) => boolean) | undefined,
+    budget: WaitBudget,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    return pollUntilReady(this.#host.runtime, port, url, {
+      deadline: budget.portDeadline,
+      maxIntervalMs: budget.intervalMs,
+      signal,
+      what: `Port ${port}`,
+      headline: `Failed to verify port ${port} is available`,
+      accept,
+      giveUp: (result) => this.#exitedWhileWaiting(run, result, `port ${port} was ready`),
+    });
+  }
+
+  /**
+   * `readyOn`'s checks, side by side: the built-in ones polled like ports,
+   * the others called with the container and `{ signal, deadline, fetch }`.
+   * The signal aborts when the time is up or the process exits, and the
+   * wait ends then too, whatever a check does with it.
+   */
+  async #runChecks(
+    run: Run,
+    checks: readonly ReadinessCheck[],
+    config: ResolvedConfig,
+    budget: WaitBudget,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const deadline = budget.portDeadline;
+    const timer = setTimeout(
+      () => {
+        const ms = Math.max(0, deadline - (run.startedAt ?? Date.now()));
+        controller.abort(new ContainerTimeoutError(`The readiness checks did not all pass within ${ms} ms`));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    void run.done.then(() => controller.abort(new Error("The container exited before its readiness checks passed.")));
+    const { signal } = controller;
+    const gaveUp = new Promise<never>((_resolve, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    gaveUp.catch(() => undefined);
+    const fetch = (input: string | Request, port?: number) => {
+      const target = port ?? config.defaultPort ?? config.instancePort;
+      const { request } = toContainerRequest(input);
+      return this.#host.runtime.getTcpPort(target).fetch(request);
+    };
+    try {
+      await Promise.all(
+        checks.map((check) => {
+          const spec = builtInOf(check);
+          if (spec) {
+            // Polled like a port: its own deadline, and it ends when the process does.
+            const port = spec.port ?? config.defaultPort ?? config.instancePort;
+            const probe = builtInProbe(spec, config.pingUrl);
+            return this.#pollPort(run, port, probe.url, probe.accept, budget, undefined);
+          }
+          const options: ReadinessCheckOptions = { signal, deadline, fetch };
+          const passed = Promise.resolve().then(() => check(this.#host.hooks, options));
+          return Promise.race([passed, gaveUp]).catch((error: unknown) => {
+            if (error === signal.reason) throw error;
+            const name = check.name || "(anonymous)";
+            throw new Error(`Readiness check ${name} failed: ${messageOf(error)}`, { cause: error });
+          });
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   #sharedStart(
     options: RuntimeStartOptions,
     instancePort: number,
@@ -405,12 +514,14 @@ export class Lifecycle {
       if (!runtime.running) runtime.start(options);
     } catch (error) {
       if (!runtime.running) {
-        await this.#reportError(error);
-        throw error;
+        const failure = this.#imageError(options.image, error) ?? error;
+        await this.#reportError(failure);
+        throw failure;
       }
       // Started by someone else in between: adopt that process.
     }
     const run = this.#watch(at);
+    if (options.image !== undefined) run.image = options.image;
     this.#host.emit({ type: "start", at, restart: launch.restart });
     await state.set("running");
     activity.renew();
@@ -475,6 +586,8 @@ export class Lifecycle {
     if (run.startError !== undefined) {
       const kind = classifyRuntimeError(run.startError).kind;
       if (kind === "no-instance" || kind === "rate-limited") return run.startError;
+      const image = this.#imageError(run.image, run.startError);
+      if (image) return image;
       return new Error(`The runtime could not start the container: ${messageOf(run.startError)}`, {
         cause: run.startError,
       });

@@ -1,8 +1,9 @@
 /**
  * @module lifecycle/start
- * Pure pieces of starting a container: the runtime's start options, the
- * argument forms of `start`, `startAndWaitForPorts` and `waitForPort`, and
- * the budgets of a wait.
+ * Pure pieces of starting a container: the runtime's start options (checked
+ * against the limits the deployed runtime enforces), image names resolved
+ * through the runtime's `images`, the argument forms of `start`,
+ * `startAndWaitForPorts` and `waitForPort`, and the budgets of a wait.
  */
 
 import {
@@ -17,9 +18,32 @@ import type { RuntimeStartOptions } from "../runtime";
 import type {
   CancellationOptions,
   ContainerStartConfigOptions,
+  InstanceResources,
+  ContainerInstanceType,
   StartAndWaitForPortsOptions,
   WaitOptions,
 } from "../types";
+
+/** Most labels one start may carry: the deployed runtime refuses the start otherwise. */
+export const MAX_LABELS = 10;
+/** Longest label name in UTF-8 bytes (deployed runtime limit). */
+export const MAX_LABEL_NAME_BYTES = 16;
+/** Longest label value in UTF-8 bytes (deployed runtime limit). */
+export const MAX_LABEL_VALUE_BYTES = 64;
+/** The named instance types `instance` accepts. */
+export const INSTANCE_TYPE_NAMES: readonly Extract<ContainerInstanceType, string>[] = Object.freeze([
+  "lite",
+  "basic",
+  "standard-1",
+  "standard-2",
+  "standard-3",
+  "standard-4",
+]);
+// Names the platform used before (its docs still show them), to point at the current one.
+const RENAMED_INSTANCE_TYPES: Readonly<Record<string, string>> = { dev: "lite", standard: "standard-1" };
+const REFUSED = "(the runtime refuses the start otherwise)";
+const CONTROL_CHARACTER = /\p{Cc}/u;
+const WHITESPACE_OR_CONTROL = /[\s\p{Cc}]/u;
 
 /** The instance fields a start reads. */
 export interface StartDefaults {
@@ -27,12 +51,18 @@ export interface StartDefaults {
   entrypoint: string[] | undefined;
   enableInternet: boolean | undefined;
   labels: Record<string, string> | undefined;
+  image: string | undefined;
+  instance: ContainerInstanceType | undefined;
 }
 
 /**
  * What to pass to the runtime's `start()`: per-start options replace the
- * instance fields; empty `env`/`labels` and a missing entrypoint are left out
- * (as the original does), `enableInternet` is always sent.
+ * instance fields; empty `env`/`labels` and a missing entrypoint, image or
+ * instance are left out (as the original does), `enableInternet` is always
+ * sent. `image` is passed as given: resolve a name with {@link resolveImage}.
+ *
+ * @throws TypeError or RangeError naming the option and what is accepted, for
+ * values the runtime would refuse (labels over the deployed limits included)
  */
 export function runtimeStartOptions(
   defaults: StartDefaults,
@@ -41,6 +71,9 @@ export function runtimeStartOptions(
   const env = assertStringRecord(overrides.envVars ?? defaults.envVars, "envVars");
   const entrypoint = assertEntrypoint(overrides.entrypoint ?? defaults.entrypoint);
   const labels = assertStringRecord(overrides.labels ?? defaults.labels, "labels");
+  if (labels) assertLabelLimits(labels);
+  const image = assertImage(overrides.image ?? defaults.image);
+  const instance = assertInstance(overrides.instance ?? defaults.instance);
   const enableInternet = overrides.enableInternet ?? defaults.enableInternet ?? true;
   if (typeof enableInternet !== "boolean") {
     throw new TypeError(`Invalid enableInternet: ${describeValue(enableInternet)}. Expected true or false.`);
@@ -49,7 +82,163 @@ export function runtimeStartOptions(
   if (env && Object.keys(env).length > 0) options.env = { ...env };
   if (entrypoint && entrypoint.length > 0) options.entrypoint = [...entrypoint];
   if (labels && Object.keys(labels).length > 0) options.labels = { ...labels };
+  if (image !== undefined) options.image = image;
+  if (instance !== undefined) options.instance = instance;
   return options;
+}
+
+/**
+ * The image reference to start: `images[image]` when `image` is one of the
+ * runtime's named images (`ctx.container.images`), else `image` itself (a
+ * reference already).
+ */
+export function resolveImage(image: string, images: Readonly<Record<string, string>> | undefined): string {
+  return images !== undefined && Object.hasOwn(images, image) ? images[image]! : image;
+}
+
+/**
+ * The error to raise in place of the runtime's "No such image available
+ * named …": names the image (as asked, or as the runtime named it) and the
+ * named images this container has.
+ */
+export function noImageError(
+  image: string,
+  images: Readonly<Record<string, string>> | undefined,
+  cause?: unknown,
+): Error {
+  const names = Object.keys(images ?? {});
+  // `image` may be a name or the reference a name stands for.
+  const named = names.find((name) => name === image) ?? names.find((name) => images![name] === image);
+  let message: string;
+  if (named !== undefined) {
+    message =
+      `No image ${JSON.stringify(images![named])} (named ${JSON.stringify(named)} in wrangler's ` +
+      "containers[].images) is available to this container: the runtime has no image under that reference; " +
+      "check that wrangler built or pulled it.";
+  } else if (names.length > 0) {
+    message =
+      `No image ${JSON.stringify(image)} is available to this container: configured named images are ` +
+      `${names.map((name) => JSON.stringify(name)).join(", ")} (wrangler's containers[].images), ` +
+      "or pass a full image reference.";
+  } else {
+    message =
+      `No image ${JSON.stringify(image)} is available to this container: no named images are configured ` +
+      "(wrangler's containers[].images), so pass a full image reference.";
+  }
+  return cause === undefined ? new Error(message) : new Error(message, { cause });
+}
+
+/** Labels within the deployed runtime's limits, else an error naming the label and the limit. */
+function assertLabelLimits(labels: Record<string, string>): void {
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) {
+    throw new RangeError(`Invalid labels: ${entries.length} labels; a start takes at most ${MAX_LABELS} ${REFUSED}.`);
+  }
+  for (const [name, value] of entries) {
+    if (name.length === 0) {
+      throw new TypeError(
+        `Invalid labels: a label name is empty; names are 1 to ${MAX_LABEL_NAME_BYTES} bytes ${REFUSED}.`,
+      );
+    }
+    const shown = quoteShort(name);
+    const nameControl = CONTROL_CHARACTER.exec(name);
+    if (nameControl) {
+      throw new TypeError(
+        `Invalid labels: ${shown} contains the control character ${codePoint(nameControl[0])}; ` +
+          `label names and values may not contain control characters ${REFUSED}.`,
+      );
+    }
+    const nameBytes = utf8Length(name);
+    if (nameBytes > MAX_LABEL_NAME_BYTES) {
+      throw new RangeError(
+        // workerd's own words for this limit, which code may match: "Label names cannot exceed 16 bytes".
+        `Invalid labels: ${shown} is ${nameBytes} bytes. Label names cannot exceed ${MAX_LABEL_NAME_BYTES} bytes ` +
+          `${REFUSED}.`,
+      );
+    }
+    const valueControl = CONTROL_CHARACTER.exec(value);
+    if (valueControl) {
+      throw new TypeError(
+        `Invalid labels: the value of ${shown} contains the control character ${codePoint(valueControl[0])}; ` +
+          `label names and values may not contain control characters ${REFUSED}.`,
+      );
+    }
+    const valueBytes = utf8Length(value);
+    if (valueBytes > MAX_LABEL_VALUE_BYTES) {
+      throw new RangeError(
+        `Invalid labels: the value of ${shown} is ${valueBytes} bytes; label values are at most ` +
+          `${MAX_LABEL_VALUE_BYTES} bytes ${REFUSED}.`,
+      );
+    }
+  }
+}
+
+/** `value` if absent or a non-empty string without whitespace or control characters. */
+function assertImage(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value.length === 0 || WHITESPACE_OR_CONTROL.test(value)) {
+    throw new TypeError(
+      `Invalid image: ${describeValue(value)}. Expected a named image of this container (wrangler's ` +
+        'containers[].images) or an image reference such as "registry.example.com/app:1.2", ' +
+        "without whitespace or control characters.",
+    );
+  }
+  return value;
+}
+
+/**
+ * `value` if absent, a named instance type, or custom resources: `vcpu` a
+ * positive number (fractions allowed: the platform sells 1/16 and 1/4 of a
+ * vCPU), `memoryMib` and `diskMb` positive integers, and no other keys.
+ * Returns a copy of an object.
+ */
+function assertInstance(value: unknown): ContainerInstanceType | undefined {
+  if (value === undefined || value === null) return undefined;
+  const names = INSTANCE_TYPE_NAMES.map((name) => JSON.stringify(name)).join(", ");
+  const expected = `Expected one of ${names}, or { vcpu, memoryMib, diskMb }`;
+  if (typeof value === "string") {
+    if ((INSTANCE_TYPE_NAMES as readonly string[]).includes(value)) return value as ContainerInstanceType;
+    const renamed = Object.hasOwn(RENAMED_INSTANCE_TYPES, value) ? RENAMED_INSTANCE_TYPES[value] : undefined;
+    const hint = renamed === undefined ? "" : ` (${JSON.stringify(value)} is now ${JSON.stringify(renamed)})`;
+    throw new TypeError(`Invalid instance: ${describeValue(value)}${hint}. ${expected}.`);
+  }
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`Invalid instance: ${describeValue(value)}. ${expected}.`);
+  }
+  const resources = value as Record<string, unknown>;
+  const unknown = Object.keys(resources).filter((key) => !["vcpu", "memoryMib", "diskMb"].includes(key));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `Invalid instance: unknown key ${JSON.stringify(unknown[0])}. Custom resources are exactly ` +
+        "{ vcpu, memoryMib, diskMb }.",
+    );
+  }
+  const { vcpu, memoryMib, diskMb } = resources;
+  if (typeof vcpu !== "number" || !Number.isFinite(vcpu) || vcpu <= 0) {
+    throw new RangeError(`Invalid instance: vcpu is ${describeValue(vcpu)}. Expected a positive number, e.g. 0.25.`);
+  }
+  for (const [key, amount] of [
+    ["memoryMib", memoryMib],
+    ["diskMb", diskMb],
+  ] as const) {
+    if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount <= 0) {
+      throw new RangeError(`Invalid instance: ${key} is ${describeValue(amount)}. Expected a positive integer.`);
+    }
+  }
+  return { vcpu, memoryMib, diskMb } as InstanceResources;
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}
+
+/** A label name quoted for a message, cut after 40 characters. */
+function quoteShort(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+function codePoint(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 /** `value` if it is absent or a map of strings to strings, else a TypeError naming the entry. */

@@ -65,21 +65,33 @@ describe("starting", () => {
     await second.body?.cancel();
   });
 
-  it("labels are handed to the runtime on start (workerd validates them)", async () => {
-    // workerd's local Docker backend does not copy labels onto Docker containers
-    // (only its own dev.workerd.session label), so the observable proof that
-    // labels reach the runtime is its validation: a name over 16 bytes is refused.
+  it("labels over the runtime's limits are refused before the start, in the runtime's words", async () => {
+    // The library checks the deployed limits itself, naming the label; the
+    // message keeps workerd's own phrase.
     const name = use("app");
     const refused = await rpc("app", name, "startAndWaitForPorts", {
       startOptions: { labels: { "this-label-name-is-too-long": "x" } },
     });
     expect(refused.ok).toBe(false);
-    expect(refused.error).toMatch(/Label names cannot exceed 16 bytes/);
+    expect(refused.error).toMatch(/"this-label-name-is-too-long" is 27 bytes\. Label names cannot exceed 16 bytes/);
     expect((await rpc("app", name, "getState")).value).toMatchObject({ status: "stopped" });
     const accepted = await rpc("app", name, "startAndWaitForPorts", {
       startOptions: { labels: { "it-suite": "labels" } },
     });
     expect(accepted).toMatchObject({ ok: true });
+  });
+
+  it("inspect() reports the running container's image and labels, and null once it stopped", async () => {
+    const name = use("configured");
+    expect((await proxy("configured", name, "/echo")).status).toBe(200);
+    const seen = await rpc("configured", name, "inspect");
+    expect(seen.error).toBeUndefined();
+    const info = seen.value as { image: string; labels: Record<string, string> };
+    expect(typeof info.image).toBe("string");
+    expect(info.image.length).toBeGreaterThan(0);
+    expect(info.labels).toMatchObject({ "it-suite": "configured", team: "integration" });
+    await rpc("configured", name, "destroy");
+    expect((await rpc("configured", name, "inspect")).value).toBeNull();
   });
 });
 

@@ -2,8 +2,8 @@
 // Object class per container configuration, all on real Docker containers
 // built from fixtures/app. The routes and the hook recording are shared with
 // the faults suite (test/shared/fixture-worker.ts).
-import { ContainerProxy } from "../../src";
-import type { OutboundHandlerContext } from "../../src";
+import { ContainerProxy, isHealthy } from "../../src";
+import type { OutboundHandlerContext, ReadinessCheckOptions } from "../../src";
 import { RecordingContainer, serveFixtures } from "../shared/fixture-worker";
 
 // Outbound interception needs the Worker to export ContainerProxy.
@@ -22,6 +22,7 @@ interface Env {
   EGRESS: NS<EgressContainer>;
   SUPERVISED: NS<SupervisedContainer>;
   NOSHELL: NS<NoShellContainer>;
+  CHECKS: NS<ChecksContainer>;
 }
 
 /** The general fixture: port 8080, hooks recorded. */
@@ -97,6 +98,40 @@ export class SupervisedContainer extends RecordingContainer<Env> {
 /** On the Node base image as it is: no /bin/sh (fixtures/no-shell). */
 export class NoShellContainer extends RecordingContainer<Env> {}
 
+/**
+ * readyOn as a list of checks, on a port that opens 1.5 s after the process
+ * starts: an HTTP check and one of its own (it reads /env through the
+ * check's direct fetch).
+ */
+export class ChecksContainer extends RecordingContainer<Env> {
+  override envVars: Record<string, string> = { START_DELAY_MS: "1500" };
+  override readyOn = [
+    isHealthy("/echo"),
+    async function bootKnown(_container: unknown, { fetch, signal }: ReadinessCheckOptions): Promise<void> {
+      while (!signal.aborted) {
+        const answer = await fetch("/env").catch(() => undefined);
+        if (answer?.ok && ((await answer.json()) as { boot?: string }).boot) return;
+        await answer?.body?.cancel();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  ];
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.callable.add("failChecks");
+  }
+
+  /** From now on, a check that fails. */
+  async failChecks(): Promise<void> {
+    this.setReadinessChecks([
+      async function alwaysFails() {
+        throw new Error("not today");
+      },
+    ]);
+  }
+}
+
 /** Only for getRandom: its instance names (instance-<n>) are shared by design. */
 export class RandomContainer extends RecordingContainer<Env> {}
 
@@ -112,6 +147,7 @@ export default serveFixtures<Env>(
     egress: [env.EGRESS, "EgressContainer"],
     supervised: [env.SUPERVISED, "SupervisedContainer"],
     noshell: [env.NOSHELL, "NoShellContainer"],
+    checks: [env.CHECKS, "ChecksContainer"],
   }),
   "random",
 );

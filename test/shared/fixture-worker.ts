@@ -38,6 +38,7 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
     "waitForPort",
     "execOutput",
     "execStdout",
+    "inspect",
   ]);
 
   /** Append `entry` to the hook log (also printed to wrangler's log). */
@@ -102,13 +103,13 @@ export class RecordingContainer<Env = unknown> extends Container<Env> {
 
   /** exec(cmd, options), then its whole output (what `output()` gives). */
   async execOutput(cmd: string[], options?: Record<string, unknown>): Promise<unknown> {
-    const handle = await this.exec(cmd, options);
+    const handle = await this.containerExec(cmd, options);
     return handle.output();
   }
 
   /** exec(cmd), reading only its stdout stream (stderr left to the library), then the exit code. */
   async execStdout(cmd: string[]): Promise<{ stdout: string; exitCode: number }> {
-    const handle = await this.exec(cmd);
+    const handle = await this.containerExec(cmd);
     const stdout = await new Response(handle.stdout).text();
     return { stdout, exitCode: await handle.exitCode };
   }

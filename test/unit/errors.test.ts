@@ -79,6 +79,26 @@ describe("classifyRuntimeError", () => {
       new Error("Container exited with unexpected exit code"),
       { kind: "exited", exitCode: 1, reason: "exit" },
     ],
+    [
+      "no such image (local workerd), the reference as written",
+      new Error("No such image available named Registry.example.com/App:1.2"),
+      { kind: "no-image", image: "Registry.example.com/App:1.2" },
+    ],
+    [
+      "no such image, as an uncaught error's text",
+      new Error("Uncaught Error: no such image available named cloudflare-dev/app:abcd (after retries)"),
+      { kind: "no-image", image: "cloudflare-dev/app:abcd" },
+    ],
+    [
+      "no such image, no reference in the text",
+      new Error("No such image available named"),
+      { kind: "no-image", image: undefined },
+    ],
+    [
+      "no such image as the cause of a failed start",
+      new Error("start failed", { cause: new Error("No such image available named tools") }),
+      { kind: "no-image", image: "tools" },
+    ],
     ["not listening", new Error("connect(): the container is not listening on port 8080"), { kind: "not-listening" }],
     [
       "not listening, local workerd's wording",

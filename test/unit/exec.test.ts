@@ -609,7 +609,7 @@ describe("Container.exec", () => {
     const fake = await fakeOf(stub);
     echo(fake);
     expect(fake.running).toBe(false);
-    const handle = await stub.exec(["echo", "hello", "world"]);
+    const handle = await stub.containerExec(["echo", "hello", "world"]);
     expect(await handle.output()).toEqual({ stdout: "hello world\n", stderr: "", exitCode: 0 });
     expect(fake.starts).toHaveLength(1);
     expect(fake.execCalls.map((call) => call.cmd)).toEqual([["echo", "hello", "world"]]);
@@ -622,7 +622,7 @@ describe("Container.exec", () => {
     const fake = await fakeOf(stub);
     echo(fake);
     await stub.startAndWaitForPorts();
-    const handle = await stub.exec(["echo", "again"]);
+    const handle = await stub.containerExec(["echo", "again"]);
     expect(await handle.exitCode).toBe(0);
     expect(fake.starts).toHaveLength(1);
   });
@@ -630,7 +630,7 @@ describe("Container.exec", () => {
   it("with { wake: false } on a stopped container fails naming the option, and starts nothing", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
-    const message = await errorOf(stub, (instance) => instance.exec(["echo", "x"], { wake: false }));
+    const message = await errorOf(stub, (instance) => instance.containerExec(["echo", "x"], { wake: false }));
     expect(message).toMatch(/not running, and exec with \{ wake: false \} does not start it/);
     expect(fake.starts).toHaveLength(0);
     expect(fake.execCalls).toHaveLength(0);
@@ -646,7 +646,7 @@ describe("Container.exec", () => {
       [["ls"], { wake: "no" }, /Invalid exec option wake/],
     ];
     for (const [cmd, options, expected] of cases) {
-      expect(await errorOf(stub, (instance) => instance.exec(cmd, options))).toMatch(expected);
+      expect(await errorOf(stub, (instance) => instance.containerExec(cmd, options))).toMatch(expected);
     }
     expect(fake.starts).toHaveLength(0);
   });
@@ -656,7 +656,7 @@ describe("Container.exec", () => {
     const fake = await fakeOf(stub);
     fake.execHandler = () => ({ runMs: Number.POSITIVE_INFINITY });
     const before = await inObject(stub, (instance) => instance.inflightRequests as number);
-    const handle = await stub.exec(["sleep", "infinity"]);
+    const handle = await stub.containerExec(["sleep", "infinity"]);
     expect(await inObject(stub, (instance) => instance.inflightRequests as number)).toBe(before + 1);
     await handle.kill("SIGKILL");
     expect(await handle.exitCode).toBe(137);

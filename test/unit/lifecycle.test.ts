@@ -690,3 +690,53 @@ describe("a lost connection to the container service resets the object (ctx.abor
     expect(aborts(stub)).toEqual([]);
   });
 });
+
+describe("images, instance types and labels", () => {
+  it("starts a named image through the runtime's images map, and inspect() reports it", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.images = { tools: "registry.example/tools:1" };
+    expect(await stub.inspect()).toBeNull();
+    await inObject(stub, async (instance) => {
+      instance.containerImage = "tools";
+      instance.instanceType = "standard-2";
+      instance.labels = { team: "infra" };
+      await instance.startAndWaitForPorts();
+    });
+    expect(fake.starts[0]).toMatchObject({ image: "registry.example/tools:1", instance: "standard-2" });
+    expect(await stub.inspect()).toEqual({ image: "registry.example/tools:1", labels: { team: "infra" } });
+  });
+
+  it("a start option replaces the field; an image the runtime lacks fails naming the configured ones", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.images = { api: "registry.example/api:2" };
+    const message = await errorOf(stub, (instance) => {
+      instance.swallowErrors = true;
+      instance.containerImage = "api";
+      return instance.start({ image: "worker" });
+    });
+    expect(message).toMatch(/^No image "worker" is available to this container: configured named images are "api"/);
+    expect(hooks(stub).some((h) => h.startsWith('error:No image "worker"'))).toBe(true);
+    expect(fake.running).toBe(false);
+    expect((await stub.getState()).status).toBe("stopped");
+  });
+
+  it("refuses a bad instance type or labels beyond the deployed limits before anything starts", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    const instanceError = await errorOf(stub, (instance) => {
+      instance.instanceType = "huge";
+      return instance.start();
+    });
+    expect(instanceError).toMatch(/instance/i);
+    expect(instanceError).toMatch(/"huge"/);
+    const labelError = await errorOf(stub, (instance) => {
+      instance.instanceType = undefined;
+      instance.labels = { "a-label-name-too-long": "x" };
+      return instance.start();
+    });
+    expect(labelError).toMatch(/"a-label-name-too-long" is 21 bytes\. Label names cannot exceed 16 bytes/);
+    expect(fake.starts).toHaveLength(0);
+  });
+});
