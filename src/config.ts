@@ -62,11 +62,12 @@ export interface ResolvedConfig {
 /** Resolve `fields`; throws naming the field and what is accepted. */
 export function resolveConfig(fields: ConfigFields): ResolvedConfig {
   parseDuration(fields.sleepAfter, "sleepAfter");
-  if (fields.hardTimeout !== undefined) parseDuration(fields.hardTimeout, "hardTimeout");
+  const hardTimeout = optional(fields.hardTimeout);
+  if (hardTimeout !== undefined) parseDuration(hardTimeout, "hardTimeout");
   if (fields.defaultPort !== undefined) assertPort(fields.defaultPort, "defaultPort");
   const requiredPorts = Object.freeze([...(fields.requiredPorts ?? [])]);
   for (const port of requiredPorts) assertPort(port, "requiredPorts entry");
-  const { readyOn } = fields;
+  const readyOn = optional(fields.readyOn);
   const readinessChecks = Array.isArray(readyOn) ? readyOn : undefined;
   if (readinessChecks) assertReadinessChecks(readinessChecks);
   const form = readinessChecks ? undefined : (readyOn as ReadyOn | undefined);
@@ -76,8 +77,8 @@ export function resolveConfig(fields: ConfigFields): ResolvedConfig {
   const checked = form === undefined ? undefined : httpCheck(form);
   const checkedPort = form?.port ?? fields.defaultPort;
   const { envVars, entrypoint, enableInternet, labels } = fields;
-  const image = fields.containerImage;
-  const instance = fields.instanceType;
+  const image = optional(fields.containerImage);
+  const instance = optional(fields.instanceType);
   return Object.freeze({
     defaultPort: fields.defaultPort,
     requiredPorts,
@@ -128,7 +129,7 @@ export class ConfigCache {
    * running container's hard timeout must not fail over another field.
    */
   hardTimeoutMs(): number | undefined {
-    const value = this.#read().hardTimeout;
+    const value = optional(this.#read().hardTimeout);
     return value === undefined ? undefined : this.#duration("hardTimeout", value);
   }
 
@@ -139,6 +140,15 @@ export class ConfigCache {
     this.#durations.set(field, { value, ms });
     return ms;
   }
+}
+
+/**
+ * An opt-in field's value, or `undefined` when the name holds a function: a
+ * subclass's method of that name (these fields are declared, not defined,
+ * so they never hide one) is not configuration.
+ */
+export function optional<T>(value: T): Exclude<T, (...args: never[]) => unknown> | undefined {
+  return typeof value === "function" ? undefined : (value as Exclude<T, (...args: never[]) => unknown>);
 }
 
 function keyOf(f: ConfigFields): unknown[] {

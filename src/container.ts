@@ -77,9 +77,9 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /** Metadata labels passed to the runtime on every start (at most 10; names ≤ 16, values ≤ 64 bytes). */
   labels: Record<string, string> = {};
   /** Image to start instead of the default one: a name of wrangler's `images` map, or a reference. */
-  containerImage?: string;
+  declare containerImage?: string;
   /** Instance type to ask for (`"lite"`, `"basic"`, `"standard-1"`…, or `{ vcpu, memoryMib, diskMb }`). */
-  instanceType?: ContainerInstanceType;
+  declare instanceType?: ContainerInstanceType;
   /** Host and path probed for readiness, e.g. `"container/health"`. @default "ping" */
   pingEndpoint: string = DEFAULT_PING_ENDPOINT;
   /** Also intercept outbound HTTPS (outbound interception). @default false */
@@ -93,14 +93,16 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
    * status, default 2xx), or a list of checks that must all pass, replacing the port waits.
    * @example readyOn = [portResponding(8080), isHealthy("/health"), async () => warmUp()];
    */
-  readyOn?: ReadyOn | ReadinessCheck[];
+  // The opt-in fields below are `declare`d: no own property is defined on the instance, so a
+  // subclass's method or getter of the same name is never hidden (the original has none of them).
+  declare readyOn?: ReadyOn | ReadinessCheck[];
   /**
    * Opt-in restart policy for exits nobody asked for, with backoff; progress in `getState().restart`.
-   * @example restart = { on: "failure", maxRetries: 5, backoff: { initialMs: 500 } };
+   * @example restartPolicy = { on: "failure", maxRetries: 5, backoff: { initialMs: 500 } };
    */
-  restart?: RestartPolicy;
+  declare restartPolicy?: RestartPolicy;
   /** Opt-in cost cap: stop the container this long after it starts, busy or not (seconds or `"1h"`). */
-  hardTimeout?: string | number;
+  declare hardTimeout?: string | number;
   /** Accepted for compatibility with older documentation; no effect (containers start on demand). */
   manualStart?: boolean;
 

@@ -9,7 +9,7 @@
 
 import { ActivityTracker } from "./activity";
 import { AlarmClock, runAlarmCycle } from "./alarm";
-import { ConfigCache, type ConfigFields, type ResolvedConfig } from "./config";
+import { ConfigCache, optional, type ConfigFields, type ResolvedConfig } from "./config";
 import { ACTIVITY_DEADLINE_KEY, FALLBACK_PORT } from "./constants";
 import { notRunningError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
@@ -56,7 +56,7 @@ const MISSING_SQL_MESSAGE =
  */
 export interface CoreOwner extends ConfigFields, OutboundFields, LifecycleHooks {
   readonly enableInternet: boolean;
-  readonly restart?: RestartPolicy;
+  readonly restartPolicy?: RestartPolicy;
   inflightRequests: number;
   onEvent(event: ContainerEvent): void | Promise<void>;
   onActivityExpired(): Promise<void | boolean>;
@@ -110,7 +110,7 @@ export class ContainerCore {
     this.supervisor = new Supervisor({
       storage: ctx.storage,
       isRunning: () => runtime.running,
-      policy: () => owner.restart,
+      policy: () => restartPolicyOf(owner),
       hardTimeoutMs: () => this.config.hardTimeoutMs(),
       emit: (event) => this.emit(event),
       armBy: async (time) => void (await this.clock.ensureBy(time)),
@@ -138,7 +138,8 @@ export class ContainerCore {
   /** The resolved fields, plus the restart policy (read live by the supervisor) checked. */
   checkedConfig(): ResolvedConfig {
     const config = this.config.get();
-    if (this.#owner.restart !== undefined) assertRestartPolicy(this.#owner.restart);
+    const policy = restartPolicyOf(this.#owner);
+    if (policy !== undefined) assertRestartPolicy(policy);
     return config;
   }
 
@@ -281,9 +282,12 @@ export class ContainerCore {
   /** `exec()`: checked first, the container started unless `wake` is false, then run as activity. */
   async exec(cmd: unknown, options: unknown): Promise<ExecHandle> {
     const request = parseExecRequest(cmd, options);
-    if (!this.runtime.running) {
-      if (!request.wake) throw execWithoutWakeError(request.cmd);
-      const { probe, budget } = startWait(undefined, this.config.get().instancePort);
+    // A start in progress is joined: the process may run before its instance answers.
+    if (!this.runtime.running || this.lifecycle.isStarting) {
+      if (!request.wake && !this.runtime.running) throw execWithoutWakeError(request.cmd);
+      const wait: WaitOptions = { portToCheck: this.config.get().instancePort };
+      if (request.signal) wait.signal = request.signal;
+      const { probe, budget } = startWait(wait, wait.portToCheck);
       await this.lifecycle.start(undefined, probe, budget, { restart: false, implicit: true });
     }
     return runExecRequest(this.runtime, request, this.activity);
@@ -365,6 +369,18 @@ export class ContainerCore {
   #overrides(name: "renewActivityTimeout" | "scheduleNextAlarm"): boolean {
     return this.#owner[name] !== this.#base[name];
   }
+}
+
+/**
+ * The restart policy: `restartPolicy`, or a `restart = { on: … }` object as
+ * earlier versions named it. Never a method: `restart()` is a likely method
+ * name of a subclass, which is why the field is not called that.
+ */
+function restartPolicyOf(owner: CoreOwner): RestartPolicy | undefined {
+  const policy = optional(owner.restartPolicy);
+  if (policy !== undefined) return policy;
+  const legacy: unknown = (owner as { restart?: unknown }).restart;
+  return typeof legacy === "object" && legacy !== null && "on" in legacy ? (legacy as RestartPolicy) : undefined;
 }
 
 function sqlOf(ctx: DurableObjectState): SqlStorage {

@@ -16,7 +16,7 @@ import { assertPort } from "./ports";
 
 /** What a readiness check is given besides the container. */
 export interface ReadinessCheckOptions {
-  /** Aborted when the wait ends without it: timeout, the caller gave up, or the process exited. */
+  /** Aborted when the wait ends without this check: time is up, the process exited, or another check failed. */
   readonly signal: AbortSignal;
   /** When the wait gives up (ms since the epoch). */
   readonly deadline: number;

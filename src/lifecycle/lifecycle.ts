@@ -89,6 +89,10 @@ interface Run {
   image?: string;
   /** The pass over `readyOn`'s checks, shared by every caller waiting on this process. */
   checking?: Promise<void>;
+  /** When that pass gives up: the latest deadline among the callers waiting on it. */
+  checkDeadline?: number;
+  /** Errors already handled by a failed start (recorded, reported), so none is reported twice. */
+  handled?: WeakSet<object>;
   /** Settles once the exit is handled. */
   readonly done: Promise<void>;
   /** Settle `done` (the monitor reported, or the run was closed out without it). */
@@ -178,8 +182,9 @@ export class Lifecycle {
     launch: { restart: boolean; implicit?: boolean } = { restart: false },
   ): Promise<void> {
     const options = this.#runtimeOptions(this.#host.config(), startOptions);
-    // A restart, or a start another call needed (exec), keeps the options of the last start asked for.
-    if (!launch.restart && !launch.implicit) this.#lastStartOptions = startOptions;
+    // A restart, or a start another call needed (exec), keeps the options of the last start asked for;
+    // so does a call that joins a start in progress or finds the container running (its options are unused).
+    if (!launch.restart && !launch.implicit && this.#launches()) this.#lastStartOptions = startOptions;
     const run = await this.#sharedStart(options, instancePort, budget, launch);
     await this.#notifyStarted(run);
   }
@@ -193,7 +198,7 @@ export class Lifecycle {
     const config = this.#host.config();
     const options = this.#runtimeOptions(config, startOptions);
     // A request's implicit start (no options) keeps those of an explicit start for restarts.
-    if (startOptions) this.#lastStartOptions = startOptions;
+    if (startOptions && this.#launches()) this.#lastStartOptions = startOptions;
     const run = await this.#sharedStart(options, ports[0] ?? config.instancePort, budget, { restart: false });
     try {
       const waits: Promise<unknown>[] = ports.map((port) => {
@@ -202,8 +207,15 @@ export class Lifecycle {
       });
       const checks = config.readinessChecks;
       if (checks) {
-        // One pass per process, whoever asks; each caller stops waiting on its own abort.
-        run.checking ??= this.#runChecks(run, checks, config, { ...budget, signal: undefined });
+        // One pass per process, whoever asks, lasting as long as the longest budget among them;
+        // each caller stops waiting on its own abort. The pass handles its own failure, so a
+        // caller that gave up never leaves a failed container running.
+        run.checkDeadline = Math.max(run.checkDeadline ?? 0, budget.portDeadline);
+        run.checking ??= this.#runChecks(run, checks, config, budget).catch(async (error: unknown) => {
+          run.checking = undefined;
+          await this.#failStart(run, error);
+          throw error;
+        });
         waits.push(raceAbort(run.checking, budget.signal));
       }
       await Promise.all(waits);
@@ -296,11 +308,17 @@ export class Lifecycle {
     if (action === "stop") await this.#host.hooks.stop();
     else if (action === "kill") await this.#host.hooks.destroy();
     else if (action === "restart") {
+      let launched = false;
       try {
-        await this.start(this.#lastStartOptions, this.#host.config().instancePort, waitBudget(), { restart: true });
+        const config = this.#host.config();
+        const options = this.#runtimeOptions(config, this.#lastStartOptions);
+        launched = true;
+        const run = await this.#sharedStart(options, config.instancePort, waitBudget(), { restart: true });
+        await this.#notifyStarted(run);
       } catch (error) {
-        // onError has seen it. An exit it caused has fed the policy already;
-        // a start refused before any process ran is counted here.
+        // A start that ran has reported its error (onError) and, if it caused an exit, fed the policy;
+        // fields refused before anything ran are reported here. Either way the attempt counts.
+        if (!launched) await this.#reportError(error);
         console.error("workerd-containers: restart failed:", error);
         await this.#host.supervisor.restartFailed();
       }
@@ -308,6 +326,16 @@ export class Lifecycle {
   }
 
   // --- internals ---------------------------------------------------------------
+
+  /** Whether a start now would launch a process (none runs, none is starting). */
+  #launches(): boolean {
+    return !this.#starting && !this.#host.runtime.running;
+  }
+
+  /** Whether a start is in progress (a caller that needs the process should join it). */
+  get isStarting(): boolean {
+    return this.#starting !== undefined;
+  }
 
   /** The runtime's options for a start (checked), a named image resolved through `runtime.images`. */
   #runtimeOptions(config: ResolvedConfig, startOptions: ContainerStartConfigOptions | undefined): RuntimeStartOptions {
@@ -371,14 +399,20 @@ export class Lifecycle {
     budget: WaitBudget,
   ): Promise<void> {
     const controller = new AbortController();
-    const deadline = budget.portDeadline;
-    const timer = setTimeout(
-      () => {
-        const ms = Math.max(0, deadline - (run.startedAt ?? Date.now()));
-        controller.abort(new ContainerTimeoutError(`The readiness checks did not all pass within ${ms} ms`));
-      },
-      Math.max(0, deadline - Date.now()),
-    );
+    const deadline = () => run.checkDeadline ?? budget.portDeadline;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Re-armed while a later caller's longer budget keeps the pass going.
+    const arm = () => {
+      timer = setTimeout(
+        () => {
+          if (Date.now() < deadline()) return arm();
+          const ms = Math.max(0, deadline() - (run.startedAt ?? Date.now()));
+          controller.abort(new ContainerTimeoutError(`The readiness checks did not all pass within ${ms} ms`));
+        },
+        Math.max(0, deadline() - Date.now()),
+      );
+    };
+    arm();
     void run.done.then(() => controller.abort(new Error("The container exited before its readiness checks passed.")));
     const { signal } = controller;
     const gaveUp = new Promise<never>((_resolve, reject) => {
@@ -398,9 +432,10 @@ export class Lifecycle {
             // Polled like a port: its own deadline, and it ends when the process does.
             const port = spec.port ?? config.defaultPort ?? config.instancePort;
             const probe = builtInProbe(spec, config.pingUrl);
-            return this.#pollPort(run, port, probe.url, probe.accept, budget, undefined);
+            const until = { ...budget, portDeadline: deadline() };
+            return this.#pollPort(run, port, probe.url, probe.accept, until, undefined);
           }
-          const options: ReadinessCheckOptions = { signal, deadline, fetch };
+          const options: ReadinessCheckOptions = { signal, deadline: deadline(), fetch };
           const passed = Promise.resolve().then(() => check(this.#host.hooks, options));
           return Promise.race([passed, gaveUp]).catch((error: unknown) => {
             if (error === signal.reason) throw error;
@@ -410,7 +445,9 @@ export class Lifecycle {
         }),
       );
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
+      // A check still running (another failed first) is told to stop.
+      if (!signal.aborted) controller.abort(new Error("The readiness wait ended."));
     }
   }
 
@@ -511,12 +548,17 @@ export class Lifecycle {
     try {
       await this.#host.outbound.apply(options.enableInternet);
       await this.#host.supervisor.noteLaunch({ restart: launch.restart, at });
-      if (!runtime.running) runtime.start(options);
+      if (!runtime.running) {
+        try {
+          runtime.start(options);
+        } catch (error) {
+          throw this.#imageError(options.image, error) ?? error;
+        }
+      }
     } catch (error) {
       if (!runtime.running) {
-        const failure = this.#imageError(options.image, error) ?? error;
-        await this.#reportError(failure);
-        throw failure;
+        await this.#reportError(error);
+        throw error;
       }
       // Started by someone else in between: adopt that process.
     }
@@ -600,6 +642,11 @@ export class Lifecycle {
     const { runtime, state } = this.#host;
     // A caller that gave up leaves the process starting for the next caller.
     if (error instanceof ContainerAbortedError) return;
+    if (typeof error === "object" && error !== null) {
+      run.handled ??= new WeakSet();
+      if (run.handled.has(error)) return;
+      run.handled.add(error);
+    }
     if (!run.ended && runtime.running) {
       // A container that cannot become ready is not left running (and billed).
       run.failedStart = true;

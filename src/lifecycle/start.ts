@@ -42,7 +42,9 @@ export const INSTANCE_TYPE_NAMES: readonly Extract<ContainerInstanceType, string
 // Names the platform used before (its docs still show them), to point at the current one.
 const RENAMED_INSTANCE_TYPES: Readonly<Record<string, string>> = { dev: "lite", standard: "standard-1" };
 const REFUSED = "(the runtime refuses the start otherwise)";
-const CONTROL_CHARACTER = /\p{Cc}/u;
+// What the runtime refuses in labels: C0 controls (DEL and C1 controls pass).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
 const WHITESPACE_OR_CONTROL = /[\s\p{Cc}]/u;
 
 /** The instance fields a start reads. */

@@ -77,7 +77,7 @@ export class EgressContainer extends RecordingContainer<Env> {
  */
 export class SupervisedContainer extends RecordingContainer<Env> {
   override readyOn = { path: "/echo", status: 200 };
-  override restart = { on: "failure" as const, maxRetries: 2, backoff: { initialMs: 300, jitter: 0 } };
+  override restartPolicy = { on: "failure" as const, maxRetries: 2, backoff: { initialMs: 300, jitter: 0 } };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);

@@ -665,3 +665,23 @@ describe("Container.exec", () => {
     });
   });
 });
+
+describe("Container.containerExec and a start in progress", () => {
+  it("joins a start in progress instead of running before the instance answers", async () => {
+    const stub = fresh(env.TEST);
+    const waitedMs = await inObject(stub, async (instance, inner) => {
+      inner.instanceDelayMs = 150;
+      inner.execHandler = () => ({ stdout: "ok\n" });
+      const started = instance.start();
+      // The process runs at once; its instance answers only after 150 ms. A lower
+      // bound set by the fake, not by this machine's speed.
+      const t0 = Date.now();
+      const handle = await instance.containerExec(["true"]);
+      const waited = Date.now() - t0;
+      await handle.output();
+      await started;
+      return waited;
+    });
+    expect(waitedMs).toBeGreaterThanOrEqual(140);
+  });
+});

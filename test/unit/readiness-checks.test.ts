@@ -5,7 +5,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { isHealthy, pathHealthy, portResponding } from "../../src";
 import type { ReadinessCheck, ReadinessCheckOptions } from "../../src";
-import { errorOf, fakeOf, fresh, hooks, inObject } from "./harness";
+import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./harness";
 
 /** A /health endpoint that answers 503 for its first `failures` requests, then 200. */
 function health(failures: number) {
@@ -45,7 +45,7 @@ describe("readyOn = [checks]", () => {
     expect(fake.requests.some((r) => r.port === 9090)).toBe(true);
   });
 
-  it("a check of the user's own gets the container and { signal, deadline, fetch }; fetch reaches the container", async () => {
+  it("a check of the user's own gets the container and { signal, deadline, fetch }; fetch reaches it", async () => {
     const stub = fresh(env.TEST);
     const seen = await inObject(stub, async (instance) => {
       const seen: { self?: boolean; deadline?: number; aborted?: boolean; body?: string } = {};
@@ -188,5 +188,42 @@ describe("the check factories", () => {
     await expect(
       isHealthy("/health")({ defaultPort: 8080 }, { ...late, fetch: async () => new Response("", { status: 503 }) }),
     ).rejects.toThrow('isHealthy("/health") was not ready in time.');
+  });
+});
+
+describe("the shared pass of checks", () => {
+  it("fails the container even when the caller that began the pass gave up; a later caller runs it anew", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    const result = await inObject(stub, async (instance) => {
+      instance.swallowErrors = true;
+      let calls = 0;
+      let failNow!: () => void;
+      instance.readyOn = [
+        () => {
+          calls++;
+          if (calls > 1) return undefined;
+          return new Promise<void>((_resolve, reject) => {
+            failNow = () => reject(new Error("warm-up failed"));
+          });
+        },
+      ];
+      const controller = new AbortController();
+      const first = instance.startAndWaitForPorts({ cancellationOptions: { abort: controller.signal } });
+      const firstOutcome = first.then(
+        () => "resolved",
+        (error: Error) => error.name,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      controller.abort();
+      const gaveUp = await firstOutcome;
+      failNow();
+      return { gaveUp, calls: () => calls };
+    });
+    expect(result.gaveUp).toBe("ContainerAbortedError");
+    await eventually(() => expect(fake.running).toBe(false));
+    expect(hooks(stub)).toContain("error:Readiness check (anonymous) failed: warm-up failed");
+    await inObject(stub, (instance) => instance.startAndWaitForPorts());
+    expect((await stub.getState()).status).toBe("healthy");
   });
 });

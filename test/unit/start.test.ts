@@ -215,6 +215,8 @@ describe("runtimeStartOptions: labels within the deployed runtime's limits", () 
     ["a value of 21 three-byte characters (63 bytes)", { team: "€".repeat(21) }],
     ["an empty value", { team: "" }],
     ["spaces and punctuation", { "team name": "a b, c/d=e" }],
+    // The runtime refuses C0 controls only: DEL and C1 controls pass, so they are not refused here.
+    ["DEL and a C1 control", { "a\u007f": "b\u0085" }],
   ];
 
   it.each(accepted)("accepts %s", (_name, labels) => {
@@ -255,8 +257,6 @@ describe("runtimeStartOptions: labels within the deployed runtime's limits", () 
     ["a value of 22 three-byte characters", { team: "€".repeat(22) }, RangeError, /value of "team" is 66 bytes/],
     ["an empty name", { "": "v" }, TypeError, /^Invalid labels: a label name is empty; names are 1 to 16 bytes/],
     ["a newline in a name", { "a\nb": "v" }, TypeError, /"a\\nb" contains the control character U\+000A/],
-    ["DEL in a name", { "a\u007f": "v" }, TypeError, /contains the control character U\+007F/],
-    ["a C1 control in a name", { "a\u0085": "v" }, TypeError, /contains the control character U\+0085/],
     ["a tab in a value", { team: "a\tb" }, TypeError, /the value of "team" contains the control character U\+0009/],
     ["NUL in a value", { team: "a\u0000" }, TypeError, /the value of "team" contains the control character U\+0000/],
     [

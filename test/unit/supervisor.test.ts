@@ -119,7 +119,7 @@ describe("restart policy on the fake runtime", () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
     await inObject(stub, (instance) => {
-      instance.restart = { on: "failure", maxRetries: 2, backoff: { initialMs: 30, jitter: 0 } };
+      instance.restartPolicy = { on: "failure", maxRetries: 2, backoff: { initialMs: 30, jitter: 0 } };
     });
     await stub.fetch("http://x/").then((r) => r.text());
     for (let attempt = 1; attempt <= 2; attempt++) {
@@ -153,7 +153,7 @@ describe("restart policy on the fake runtime", () => {
   it("does not restart exits that were asked for, nor clean exits under on: failure", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
-    await inObject(stub, (instance) => void (instance.restart = { on: "failure", backoff: { initialMs: 10 } }));
+    await inObject(stub, (instance) => void (instance.restartPolicy = { on: "failure", backoff: { initialMs: 10 } }));
     await stub.fetch("http://x/").then((r) => r.text());
     await stub.stop();
     await eventually(() => expect(hooks(stub)).toContain("stop:0:exit"));
@@ -164,7 +164,7 @@ describe("restart policy on the fake runtime", () => {
     expect((await stub.getState()).restart).toBeUndefined();
   });
 
-  it("on: always restarts a clean exit too", async () => {
+  it("on: always restarts a clean exit too (set under the earlier name `restart`, which still works)", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
     await inObject(stub, (instance) => void (instance.restart = { on: "always", backoff: { initialMs: 10 } }));
@@ -181,7 +181,7 @@ describe("restart policy on the fake runtime", () => {
       const fake = await fakeOf(stub);
       await inObject(stub, (instance) => {
         instance.swallowErrors = true;
-        instance.restart = { on: "failure", maxRetries: 3, backoff: { initialMs: 30, jitter: 0 } };
+        instance.restartPolicy = { on: "failure", maxRetries: 3, backoff: { initialMs: 30, jitter: 0 } };
       });
       await stub.fetch("http://x/").then((r) => r.text());
       fake.launchFailures.push(new Error("You are requesting too many containers per second"));
@@ -198,11 +198,30 @@ describe("restart policy on the fake runtime", () => {
     },
   );
 
+  it("a subclass's own restart() is neither hidden by the base nor taken as a policy", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    const seen = await inObject(stub, async (instance) => {
+      // The opt-in fields are declared, not defined: nothing of that name sits on the instance.
+      const own = ["restartPolicy", "readyOn", "hardTimeout", "containerImage", "instanceType"].filter((name) =>
+        Object.hasOwn(instance, name),
+      );
+      instance.restart = async () => "the subclass's restart";
+      await instance.startAndWaitForPorts();
+      return { own, restarted: await instance.restart() };
+    });
+    expect(seen).toEqual({ own: [], restarted: "the subclass's restart" });
+    await inObject(stub, (_i, inner) => inner.exit(1));
+    await eventually(async () => expect((await stub.getState()).status).toBe("stopped_with_code"));
+    // No policy: the crash is not restarted.
+    expect(fake.starts).toHaveLength(1);
+  });
+
   it("an invalid policy is a clear error at start", async () => {
     const stub = fresh(env.TEST);
     const message = await errorOf(stub, (instance) => {
       instance.swallowErrors = true;
-      instance.restart = { on: "sometimes" };
+      instance.restartPolicy = { on: "sometimes" };
       return instance.startAndWaitForPorts();
     });
     expect(message).toMatch(/Invalid restart policy: on = "sometimes"/);
@@ -303,5 +322,20 @@ describe("lifecycle events", () => {
     expect((await stub.fetch("http://x/")).status).toBe(200);
     expect(spy.mock.calls.some((call) => String(call[0]).includes("onEvent threw"))).toBe(true);
     spy.mockRestore();
+  });
+});
+
+describe("the options a restart uses", () => {
+  it("are those of the start that launched the process, not of a later call that found it running", async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, async (instance) => {
+      instance.restartPolicy = { on: "failure", backoff: { initialMs: 10, jitter: 0 } };
+      await instance.start({ envVars: { LAUNCHED_WITH: "first" } });
+      await instance.start({ envVars: { LAUNCHED_WITH: "second, unused" } });
+    });
+    await inObject(stub, (_i, inner) => inner.exit(1));
+    await eventually(() => expect(fake.starts).toHaveLength(2));
+    expect(fake.starts[1]!.env).toEqual({ LAUNCHED_WITH: "first" });
   });
 });
