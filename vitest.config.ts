@@ -73,7 +73,8 @@ const OTHERS: TestProjectConfiguration[] = [
     test: {
       ...REAL_CONTAINERS,
       name: "examples",
-      include: ["test/examples/**/*.test.ts"],
+      // examples/dev-testing keeps its test (startDev from workerd-containers/dev) in the example.
+      include: ["test/examples/**/*.test.ts", "examples/dev-testing/test/**/*.test.ts"],
       globalSetup: ["test/examples/setup.ts"],
       maxWorkers: 3,
       testTimeout: 90_000,

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The workerd-containers command: `npx workerd-containers <subcommand>`.
 // Node built-ins only; the library (dist/) does not depend on any of this.
+import { DEV_HELP, dev } from "../cli/dev.mjs";
 import { DOCTOR_HELP, doctor } from "../cli/doctor.mjs";
 
 const COMMANDS = {
   doctor: { summary: "check this machine and project for what `wrangler dev` with containers needs", run: doctor },
+  dev: { summary: "run the project's `wrangler dev`, adding what this machine lacks for containers", run: dev },
 };
 
 const HELP = `Usage: workerd-containers <command> [options]
@@ -17,7 +19,10 @@ ${Object.entries(COMMANDS)
 Run \`workerd-containers <command> --help\` for a command's options.
 
 doctor:
-${DOCTOR_HELP.replace(/^(?=.)/gm, "  ")}`;
+${DOCTOR_HELP.replace(/^(?=.)/gm, "  ")}
+
+dev:
+${DEV_HELP.replace(/^(?=.)/gm, "  ")}`;
 
 const [command, ...args] = process.argv.slice(2);
 if (command === undefined || command === "--help" || command === "-h" || command === "help") {

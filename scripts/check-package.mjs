@@ -2,7 +2,7 @@
 // path in package.json exists, the `bin` and what it imports are in "files",
 // and dist/index.d.ts exports exactly the public surface
 // (scripts/lib/public-surface.mjs).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
@@ -73,6 +73,20 @@ const testingExpected = [...TESTING_EXPORTS].sort();
 const testingActual = exportedNames(readFileSync("dist/testing.d.ts", "utf8"));
 if (JSON.stringify(testingActual) !== JSON.stringify(testingExpected)) {
   fail(`dist/testing.d.ts exports ${testingActual.join(", ")}; expected ${testingExpected.join(", ")}`);
+}
+
+console.log("check-package: workerd-containers/dev and what `dev` runs ship");
+// The Node-only entry is plain JavaScript from cli/ with a hand-written .d.mts;
+// `dev` hands cli/docker-wrapper.sh to wrangler, which runs it directly.
+for (const path of Object.values(pkg.exports["./dev"] ?? {})) {
+  if (!shipped(path)) fail(`exports["./dev"] names ${path}, which is not in "files"`);
+}
+if (!pkg.exports["./dev"]) fail('exports has no "./dev" entry');
+for (const file of ["cli/docker-wrapper.sh", "cli/sidecar/sidecar.mjs", "cli/sidecar/test-ca.pem"]) {
+  if (!existsSync(file)) fail(`${file} is missing`);
+}
+if (existsSync("cli/docker-wrapper.sh") && (statSync("cli/docker-wrapper.sh").mode & 0o111) === 0) {
+  fail("cli/docker-wrapper.sh is not executable (chmod +x it)");
 }
 
 const deps = Object.keys(pkg.dependencies ?? {});

@@ -10,7 +10,7 @@ import { firstLine, run } from "../lib/run.mjs";
 
 export const WANT_BIP = "172.17.0.1/16";
 const WRAPPER_HINT =
-  "the workerd-containers repository has one: test/integration/docker-wrapper.sh (see docs/local-development.md)";
+  "`npx workerd-containers dev` runs wrangler dev with this package's cli/docker-wrapper.sh when needed (docs/dev.md)";
 
 /** The executable `name` resolves to on PATH (or `name` itself when it is a path), or undefined. */
 export function findOnPath(name, env, { skip: skipDir } = {}) {
@@ -293,7 +293,8 @@ export const dockerChecks = [
         return fail("sidecar-image", `${named}: docker image inspect gave no answer within ${seconds(ctx)}`);
       }
       const standIn =
-        "No registry reachable: build a stand-in and point wrangler at it. In a checkout of workerd-containers,\n" +
+        "No registry reachable: `npx workerd-containers dev` builds a local stand-in and points wrangler at it\n" +
+        "(docs/dev.md). In a checkout of workerd-containers, by hand:\n" +
         "node fixtures/build-images.mjs builds workerd-containers-fixture/sidecar:dev; then run wrangler dev with\n" +
         "MINIFLARE_CONTAINER_EGRESS_IMAGE=workerd-containers-fixture/sidecar:dev and WRANGLER_DOCKER_BIN set to\n" +
         `a wrapper that skips the pull of a local image (${WRAPPER_HINT}).`;

@@ -1,4 +1,4 @@
-// The networking sidecar stand-in (fixtures/sidecar/sidecar.mjs), exercised
+// The networking sidecar stand-in (cli/sidecar/sidecar.mjs), exercised
 // directly on loopback: no Docker, no workerd. A fake "workerd egress
 // listener" plays the host side of the egress tunnel.
 import { spawn } from "node:child_process";
@@ -6,8 +6,8 @@ import http from "node:http";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain JavaScript fixture
-import { parseArgs, startSidecar } from "../../fixtures/sidecar/sidecar.mjs";
+// @ts-expect-error plain JavaScript module (shipped in the package)
+import { parseArgs, startSidecar } from "../../cli/sidecar/sidecar.mjs";
 
 interface Sidecar {
   ingressPort: number;
@@ -192,7 +192,7 @@ describe("sidecar stand-in: command line", () => {
   });
 
   it("starts from the command line and exits 0 on SIGTERM (it is PID 1 in its container)", async () => {
-    const script = fileURLToPath(new URL("../../fixtures/sidecar/sidecar.mjs", import.meta.url));
+    const script = fileURLToPath(new URL("../../cli/sidecar/sidecar.mjs", import.meta.url));
     const child = spawn(process.execPath, [
       script,
       "--http-ingress-address",
