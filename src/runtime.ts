@@ -17,6 +17,27 @@ export interface RuntimeStartOptions {
   image?: string;
   /** A named instance type or custom resources (newer runtimes; local workerd ignores it). */
   instance?: ContainerInstanceType;
+  /** Directory snapshots to restore before the process starts (newer runtimes; `persistDisk`). */
+  directorySnapshots?: { snapshot: RuntimeDirectorySnapshot; mountPoint?: string }[];
+  /** A whole-filesystem snapshot to start from instead of `image` (newer runtimes; `persistDisk`). */
+  containerSnapshot?: { id: string };
+}
+
+/** A snapshot of one directory of a running container (`snapshotDirectory()`). */
+export interface RuntimeDirectorySnapshot {
+  id: string;
+  /** Bytes. */
+  size: number;
+  dir: string;
+  name?: string;
+}
+
+/** A snapshot of a running container's whole filesystem (`snapshotContainer()`). */
+export interface RuntimeContainerSnapshot {
+  id: string;
+  /** Bytes. */
+  size: number;
+  name?: string;
 }
 
 /** Options the runtime's `exec()` takes (the part the library passes). */
@@ -92,4 +113,8 @@ export interface ContainerRuntime {
   exec?(cmd: string[], options?: RuntimeExecOptions): Promise<RuntimeExecProcess>;
   /** The running container's image and labels (newer runtimes). */
   inspect?(): Promise<RuntimeContainerInfo | null>;
+  /** Snapshot one directory of the running container (newer runtimes; locally behind `experimental`). */
+  snapshotDirectory?(options: { dir: string; name?: string }): Promise<RuntimeDirectorySnapshot>;
+  /** Snapshot the running container's whole filesystem (newer runtimes). */
+  snapshotContainer?(options?: { name?: string }): Promise<RuntimeContainerSnapshot>;
 }

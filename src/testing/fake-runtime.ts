@@ -10,7 +10,10 @@
  * with the runtime's pipes: a process does not end while its stdout or
  * stderr is left unread (`testing/fake-exec`). Images: `start({ image })`
  * accepts the default image and the named images' references, and
- * `inspect()` reports the running image and labels.
+ * `inspect()` reports the running image and labels. Snapshots:
+ * `snapshotDirectory()` / `snapshotContainer()` hand out ids and record
+ * them, and a start that restores one records what it restored (failures of
+ * either can be queued).
  *
  * It lives in the Worker's isolate, keyed by Durable Object id, so it
  * outlives an eviction of the object just as a real container does.
@@ -20,6 +23,8 @@ import { RUNTIME_MESSAGES } from "../errors";
 import type {
   ContainerRuntime,
   RuntimeContainerInfo,
+  RuntimeContainerSnapshot,
+  RuntimeDirectorySnapshot,
   RuntimeExecOptions,
   RuntimeStartOptions,
   RuntimeTcpPort,
@@ -45,6 +50,8 @@ export type {
 export const FAKE_DEFAULT_IMAGE = "workerd-containers-fixture/app";
 // The runtime's words when it has no image by the reference a start names.
 const NO_SUCH_IMAGE = "No such image available named ";
+// Snapshot ids are numbered across every fake of the isolate, so two objects never share one.
+let snapshotCounter = 0;
 
 /** Serves one container port. */
 export type PortHandler = (request: Request) => Response | Promise<Response>;
@@ -69,6 +76,24 @@ export interface FakeContainerOptions {
   images?: Record<string, string>;
   /** The image a start without `image` runs. @default "workerd-containers-fixture/app" */
   defaultImage?: string;
+  /** Size a snapshot reports, by directory (`"/"`: the whole container). @default 0 */
+  snapshotBytes?: Record<string, number>;
+}
+
+/** One snapshot the fake took. */
+export interface FakeSnapshotRecord {
+  kind: "directory" | "container";
+  id: string;
+  /** The directory (a directory snapshot). */
+  dir?: string;
+  size: number;
+}
+
+/** What one start restored: the snapshot ids, with the directory each went to. */
+export interface FakeRestoreRecord {
+  directories: { id: string; dir: string; mountPoint: string }[];
+  /** The id of a whole-container snapshot it started from. */
+  container?: string;
 }
 
 /** One start of the fake container. */
@@ -170,6 +195,26 @@ export class FakeContainer implements ContainerRuntime {
    */
   defaultImage = FAKE_DEFAULT_IMAGE;
 
+  /** See {@link FakeContainerOptions.snapshotBytes}. */
+  snapshotBytes: Record<string, number> = {};
+  /** Errors the next `snapshotDirectory()` / `snapshotContainer()` calls reject with, in order. */
+  readonly snapshotErrors: Error[] = [];
+  /**
+   * Errors the next starts that restore a snapshot fail with, in order, as a
+   * launch that never ran (see {@link launchFailures}). A restore of an id this
+   * fake never handed out fails the same way.
+   *
+   * @example
+   * ```ts
+   * fake.restoreErrors.push(new Error("Container failed to start: cp: can't stat '/snapshot'"));
+   * ```
+   */
+  readonly restoreErrors: Error[] = [];
+  /** Every snapshot taken, in order. */
+  readonly snapshots: FakeSnapshotRecord[] = [];
+  /** What each start that restored something restored, in order. */
+  readonly restores: FakeRestoreRecord[] = [];
+
   /** Options of every `start()` that launched a process. */
   readonly starts: RuntimeStartOptions[] = [];
   /** Signals received, in order. */
@@ -204,6 +249,7 @@ export class FakeContainer implements ContainerRuntime {
   };
 
   #process: FakeProcess | undefined;
+  readonly #snapshotIds = new Set<string>();
   #waiters: MonitorWaiter[] = [];
   readonly #execs = new FakeExecTable(this.execCalls);
   // Bumped each time a new instance of the Durable Object adopts this fake:
@@ -220,6 +266,7 @@ export class FakeContainer implements ContainerRuntime {
     if (options.hasShell !== undefined) this.hasShell = options.hasShell;
     if (options.images !== undefined) this.images = { ...options.images };
     if (options.defaultImage !== undefined) this.defaultImage = options.defaultImage;
+    if (options.snapshotBytes !== undefined) this.snapshotBytes = { ...options.snapshotBytes };
   }
 
   // --- The runtime API ------------------------------------------------------------
@@ -232,12 +279,15 @@ export class FakeContainer implements ContainerRuntime {
     if (this.running) throw new Error("start() cannot be called on a container that is already running.");
     const error = this.startErrors.shift();
     if (error) throw error;
+    if (options.containerSnapshot && options.image !== undefined) {
+      throw new TypeError("start(): containerSnapshot and image cannot both be given.");
+    }
     const image = options.image ?? this.defaultImage;
     if (image !== this.defaultImage && !Object.values(this.images).includes(image)) {
       throw new Error(`${NO_SUCH_IMAGE}${image}`);
     }
     this.starts.push(structuredClone(options));
-    const failure = this.launchFailures.shift();
+    const failure = this.#restore(options) ?? this.launchFailures.shift();
     this.#process = { startedAt: Date.now(), options, image, alive: failure === undefined, error: failure };
   }
 
@@ -312,6 +362,28 @@ export class FakeContainer implements ContainerRuntime {
     return { image: process.image, labels: { ...(process.options.labels ?? {}) } };
   }
 
+  /** Snapshot one directory of the running container (an id, a size from {@link snapshotBytes}). */
+  async snapshotDirectory(options: { dir: string; name?: string }): Promise<RuntimeDirectorySnapshot> {
+    const size = this.#snapshot("snapshotDirectory", options.dir);
+    const dir = options.dir;
+    if (!dir.startsWith("/")) {
+      throw new TypeError("snapshotDirectory() requires an absolute directory path (starting with '/').");
+    }
+    const id = `fake-dir-snap-${++snapshotCounter}`;
+    this.snapshots.push({ kind: "directory", id, dir, size });
+    this.#snapshotIds.add(id);
+    return options.name === undefined ? { id, size, dir } : { id, size, dir, name: options.name };
+  }
+
+  /** Snapshot the running container's whole filesystem (its size is `snapshotBytes["/"]`). */
+  async snapshotContainer(options: { name?: string } = {}): Promise<RuntimeContainerSnapshot> {
+    const size = this.#snapshot("snapshotContainer", "/");
+    const id = `fake-container-snap-${++snapshotCounter}`;
+    this.snapshots.push({ kind: "container", id, size });
+    this.#snapshotIds.add(id);
+    return options.name === undefined ? { id, size } : { id, size, name: options.name };
+  }
+
   // --- Test controls --------------------------------------------------------------
 
   /**
@@ -373,6 +445,30 @@ export class FakeContainer implements ContainerRuntime {
   }
 
   // --- Internals ----------------------------------------------------------------
+
+  /** The size of the snapshot about to be taken of `dir`; throws as the runtime does, or a queued error. */
+  #snapshot(method: string, dir: string): number {
+    if (!this.running) throw new Error(`${method}() cannot be called on a container that is not running.`);
+    const error = this.snapshotErrors.shift();
+    if (error) throw error;
+    return this.snapshotBytes[dir] ?? 0;
+  }
+
+  /** Record what a start restores; the error it fails with (queued, or an id never handed out). */
+  #restore(options: RuntimeStartOptions): Error | undefined {
+    const directories = (options.directorySnapshots ?? []).flatMap(({ snapshot, mountPoint }) =>
+      snapshot ? [{ id: snapshot.id, dir: snapshot.dir, mountPoint: mountPoint ?? snapshot.dir }] : [],
+    );
+    const container = options.containerSnapshot?.id;
+    if (directories.length === 0 && container === undefined) return undefined;
+    this.restores.push(container === undefined ? { directories } : { directories, container });
+    const queued = this.restoreErrors.shift();
+    if (queued) return queued;
+    const unknown = [...directories.map((entry) => entry.id), ...(container === undefined ? [] : [container])].find(
+      (id) => !this.#snapshotIds.has(id),
+    );
+    return unknown === undefined ? undefined : new Error(`Container failed to start: no snapshot ${unknown}`);
+  }
 
   #end(error: Error | undefined): void {
     const process = this.#process;

@@ -20,6 +20,7 @@ import { installFakeContainer, type FakeContainer } from "./fake-runtime";
 
 export { FakeContainer, fakeContainerFor, installFakeContainer } from "./fake-runtime";
 export type { FakeContainerOptions, FakeRequestRecord, PortHandler } from "./fake-runtime";
+export type { FakeRestoreRecord, FakeSnapshotRecord } from "./fake-runtime";
 export type { ExecHandler, FakeExecBehaviour, FakeExecRecord } from "./fake-runtime";
 
 /** Any Durable Object class constructor. */
