@@ -10,6 +10,7 @@
 
 import { CONTAINER_BASE_URL, FALLBACK_PORT } from "./constants";
 import { parseDuration } from "./duration";
+import { resolvePersist, type PersistDisk, type ResolvedPersist } from "./lifecycle/persist";
 import type { StartDefaults } from "./lifecycle/start";
 import { assertPort } from "./ports";
 import { assertReadinessChecks, type ReadinessCheck } from "./readiness-checks";
@@ -27,6 +28,7 @@ export interface ConfigFields extends Partial<Omit<StartDefaults, "image" | "ins
   requiredPorts?: number[];
   pingEndpoint: string;
   readyOn?: ReadyOn | ReadinessCheck[];
+  persistDisk?: PersistDisk;
 }
 
 /** How one port is probed for readiness. */
@@ -57,6 +59,8 @@ export interface ResolvedConfig {
    * ports a start would otherwise wait for; `undefined` for the object form.
    */
   readonly readinessChecks: readonly ReadinessCheck[] | undefined;
+  /** `persistDisk`, checked; `undefined` when the class does not set it. */
+  readonly persist: ResolvedPersist | undefined;
 }
 
 /** Resolve `fields`; throws naming the field and what is accepted. */
@@ -72,6 +76,7 @@ export function resolveConfig(fields: ConfigFields): ResolvedConfig {
   if (readinessChecks) assertReadinessChecks(readinessChecks);
   const form = readinessChecks ? undefined : (readyOn as ReadyOn | undefined);
   if (form !== undefined) assertReadyOn(form);
+  const persist = resolvePersist(fields.persistDisk);
   const pingUrl = `http://${fields.pingEndpoint}`;
   const plain: ReadinessProbe = { url: pingUrl };
   const checked = form === undefined ? undefined : httpCheck(form);
@@ -87,6 +92,7 @@ export function resolveConfig(fields: ConfigFields): ResolvedConfig {
     startDefaults: Object.freeze({ envVars, entrypoint, enableInternet, labels, image, instance }),
     probeFor: (port: number) => (checked && port === checkedPort ? checked : plain),
     readinessChecks: readinessChecks && Object.freeze([...readinessChecks]),
+    persist,
   });
 }
 
@@ -173,8 +179,17 @@ function keyOf(f: ConfigFields): unknown[] {
     f.labels,
     f.containerImage,
     f.instanceType,
+    f.persistDisk,
+    // Compared by content too: code may change the object or push to its list in place.
+    ...persistKey(f.persistDisk),
     ...(checks ?? []),
   ];
+}
+
+function persistKey(persist: unknown): unknown[] {
+  if (typeof persist !== "object" || persist === null) return [];
+  const { directories, container, restoreFailure } = persist as Record<string, unknown>;
+  return [container, restoreFailure, Array.isArray(directories) ? directories.join("\0") : directories];
 }
 
 function httpCheck(readyOn: ReadyOn): ReadinessProbe {

@@ -23,6 +23,11 @@ export const ACTIVITY_DEADLINE_KEY = "__CF_CONTAINER_ACTIVITY_DEADLINE";
 export const RESTART_STATUS_KEY = "__CF_CONTAINER_RESTART";
 /** Storage key for the `hardTimeout` deadline of the running container. */
 export const HARD_DEADLINE_KEY = "__CF_CONTAINER_HARD_DEADLINE";
+/**
+ * Storage key for the latest good `persistDisk` snapshot (its ids, size and
+ * time). Do not rename: existing Durable Objects restore from it.
+ */
+export const PERSIST_SNAPSHOT_KEY = "__CF_CONTAINER_DISK_SNAPSHOT";
 
 // --- Defaults ----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import { ContainerCore, runtimeOf } from "./core";
 import type { ContainerEvent } from "./events";
 import type { ExecHandle, ExecOptions } from "./exec";
 import type { ReadinessCheck } from "./readiness-checks";
+import type { PersistDisk } from "./lifecycle/persist";
 import type { RestartPolicy } from "./lifecycle/supervisor";
 import { normaliseStartArgs } from "./lifecycle/start";
 import { refuseTarget, targetPort, withoutTargetPortHeader } from "./proxy/target-port";
@@ -103,6 +104,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   declare restartPolicy?: RestartPolicy;
   /** Opt-in cost cap: stop the container this long after it starts, busy or not (seconds or `"1h"`). */
   declare hardTimeout?: string | number;
+  /** Opt-in: snapshot `{ directories }` (or `{ container: true }`) before the library's stops; starts restore it. */
+  declare persistDisk?: PersistDisk;
   /** Accepted for compatibility with older documentation; no effect (containers start on demand). */
   manualStart?: boolean;
 

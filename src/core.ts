@@ -15,6 +15,7 @@ import { notRunningError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
 import { execWithoutWakeError, parseExecRequest, runExecRequest, type ExecHandle } from "./exec";
 import { Lifecycle, type LifecycleHooks } from "./lifecycle/lifecycle";
+import { DiskPersistence } from "./lifecycle/persist";
 import { portWait, startWait, waitBudget } from "./lifecycle/start";
 import { StateStore } from "./lifecycle/state";
 import { Supervisor, assertRestartPolicy, type RestartPolicy } from "./lifecycle/supervisor";
@@ -83,6 +84,7 @@ export class ContainerCore {
   readonly schedules: ScheduleStore;
   readonly outbound: OutboundController;
   readonly supervisor: Supervisor;
+  readonly persistence: DiskPersistence;
   readonly lifecycle: Lifecycle;
   readonly #ctx: DurableObjectState;
   readonly #owner: CoreOwner;
@@ -115,8 +117,10 @@ export class ContainerCore {
       emit: (event) => this.emit(event),
       armBy: async (time) => void (await this.clock.ensureBy(time)),
     });
+    this.persistence = new DiskPersistence({ storage: ctx.storage, runtime, emit: (event) => this.emit(event) });
     this.lifecycle = new Lifecycle({
       runtime,
+      persistence: this.persistence,
       state: this.state,
       activity: this.activity,
       config: () => this.checkedConfig(),
@@ -168,6 +172,7 @@ export class ContainerCore {
     await this.clock.load();
     await this.#outboundConfig.load();
     await this.supervisor.load();
+    await this.persistence.load();
     this.activity.restore(await this.#ctx.storage.get<number>(ACTIVITY_DEADLINE_KEY));
     await this.lifecycle.reconcile();
     if (this.runtime.running) {
@@ -235,12 +240,16 @@ export class ContainerCore {
     return (await this.runtime.inspect()) ?? null;
   }
 
-  /** `getState()`: reconciled with the runtime first, with the restart policy's progress when it acted. */
+  /**
+   * `getState()`: reconciled with the runtime first, with the restart policy's progress when it acted and
+   * the `persistDisk` snapshot when one is stored (each from its own key, not the original's state).
+   */
   async getState(): Promise<State> {
     await this.lifecycle.reconcile();
     const state = await this.state.get();
     const restart = this.supervisor.status;
-    return restart ? { ...state, restart } : state;
+    const snapshot = this.persistence.status;
+    return { ...state, ...(restart ? { restart } : {}), ...(snapshot ? { snapshot } : {}) };
   }
 
   /** `addReadinessCheck` / `setReadinessChecks`: the list replaces `readyOn`, checked at once. */

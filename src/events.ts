@@ -30,7 +30,11 @@ export type ContainerEvent =
   /** The restart policy gave up after `attempts` restarts. */
   | { type: "restartGaveUp"; at: number; attempts: number; exitCode: number }
   /** `hardTimeout` passed: the container is being stopped regardless of activity. */
-  | { type: "hardTimeout"; at: number; hardTimeoutMs: number };
+  | { type: "hardTimeout"; at: number; hardTimeoutMs: number }
+  /** `persistDisk`: a snapshot was taken before a stop (`bytes` in all, taking it took `ms`) and stored. */
+  | { type: "snapshot"; at: number; kind: "directory" | "container"; ids: string[]; bytes: number; ms: number }
+  /** `persistDisk`: a start restored the stored snapshot and the container is reachable. */
+  | { type: "restore"; at: number; ids: string[] };
 
 /** The `type` of a {@link ContainerEvent}. */
 export type ContainerEventType = ContainerEvent["type"];

@@ -4,7 +4,9 @@
  * written against it type-checks unchanged.
  */
 
+import type { SnapshotStatus } from "./lifecycle/persist";
 import type { RestartStatus } from "./lifecycle/supervisor";
+export type { PersistDisk, SnapshotStatus } from "./lifecycle/persist";
 export type { RestartPolicy, RestartStatus } from "./lifecycle/supervisor";
 export type { ContainerEvent, ContainerEventType } from "./events";
 
@@ -40,6 +42,11 @@ export type State = {
   lastChange: number;
   /** Progress of the restart policy, when the class sets `restart` and it acted. */
   restart?: RestartStatus;
+  /**
+   * The `persistDisk` snapshot the next start restores, when one is stored (kept under its own
+   * storage key, not with the rest of the state).
+   */
+  snapshot?: SnapshotStatus;
 } & (
   | {
       /**

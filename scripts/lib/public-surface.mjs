@@ -47,11 +47,13 @@ export const INDEX_TYPES = [
   "ExecHandle",
   "ExecOptions",
   "ExecResult",
+  "PersistDisk",
   "ReadinessCheck",
   "ReadinessCheckOptions",
   "ReadyOn",
   "RestartPolicy",
   "RestartStatus",
+  "SnapshotStatus",
 ];
 
 /** Values and types of "workerd-containers/testing". */
@@ -62,6 +64,8 @@ export const TESTING_EXPORTS = [
   "FakeExecRecord",
   "ExecHandler",
   "FakeRequestRecord",
+  "FakeRestoreRecord",
+  "FakeSnapshotRecord",
   "PortHandler",
   "fakeContainerFor",
   "installFakeContainer",

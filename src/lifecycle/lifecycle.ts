@@ -20,6 +20,7 @@ import type { ResolvedConfig } from "../config";
 import { toContainerRequest } from "../proxy/http";
 import { builtInOf, builtInProbe, type ReadinessCheck, type ReadinessCheckOptions } from "../readiness-checks";
 import { noImageError, resolveImage, runtimeStartOptions, waitBudget, type WaitBudget } from "./start";
+import { type DiskPersistence, RestoreFailedError, restoredIds, withoutRestore } from "./persist";
 
 /** What the lifecycle needs from its `Container`. */
 export interface LifecycleHost {
@@ -32,6 +33,8 @@ export interface LifecycleHost {
   readonly outbound: Pick<OutboundController, "apply">;
   /** Counts each start, decides after each exit, and says what is due at an alarm. */
   readonly supervisor: Pick<Supervisor, "noteLaunch" | "afterExit" | "due" | "restartFailed">;
+  /** `persistDisk`: the stored snapshot a start restores, and taking a new one before a stop. */
+  readonly persistence: Pick<DiskPersistence, "withRestore" | "take">;
   /** Deliver a lifecycle event (errors are the host's to swallow). */
   emit(event: ContainerEvent): void;
   /** After a launch: make sure the alarm fires by the idle deadline. */
@@ -109,6 +112,8 @@ export class Lifecycle {
   /** The options of the last start asked for; a restart uses them again. */
   #lastStartOptions: ContainerStartConfigOptions | undefined;
   #reconciling: Promise<void> | undefined;
+  /** The `persistDisk` snapshot being taken before a stop, shared by concurrent stops. */
+  #snapshotting: Promise<void> | undefined;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -235,10 +240,37 @@ export class Lifecycle {
     await this.#notifyStarted(run);
   }
 
-  /** Send `signal` to a running process (state becomes `stopping`). */
+  /**
+   * Send `signal` to a running process (state becomes `stopping`); with
+   * `persistDisk`, snapshot it first, while it still runs.
+   */
   async stop(signal: Signal | SignalInteger = "SIGTERM"): Promise<void> {
     const signo = signalNumber(signal);
+    await this.#snapshotBeforeStop();
     if (await this.#beginStop()) this.#host.runtime.signal(signo);
+  }
+
+  /**
+   * `persistDisk`: snapshot the running container and store it as the latest
+   * good one. A failure (or a bad `persistDisk`) is reported, and the stop
+   * goes ahead: the previous snapshot is kept, so nothing is lost that was
+   * not lost already. Concurrent stops share one snapshot.
+   */
+  #snapshotBeforeStop(): Promise<void> {
+    if (!this.#host.runtime.running) return Promise.resolve();
+    this.#snapshotting ??= (async () => {
+      let failure: unknown;
+      try {
+        const persist = this.#host.config().persist;
+        if (persist) failure = await this.#host.persistence.take(persist);
+      } catch (error) {
+        failure = error;
+      }
+      if (failure !== undefined) await this.#reportError(failure);
+    })().finally(() => {
+      this.#snapshotting = undefined;
+    });
+    return this.#snapshotting;
   }
 
   /** Kill the process now and wait for its exit to be handled. */
@@ -337,11 +369,30 @@ export class Lifecycle {
     return this.#starting !== undefined;
   }
 
-  /** The runtime's options for a start (checked), a named image resolved through `runtime.images`. */
+  /**
+   * The runtime's options for a start (checked), a named image resolved through `runtime.images`,
+   * and the stored `persistDisk` snapshot to restore.
+   */
   #runtimeOptions(config: ResolvedConfig, startOptions: ContainerStartConfigOptions | undefined): RuntimeStartOptions {
     const options = runtimeStartOptions(config.startDefaults, startOptions);
     if (options.image !== undefined) options.image = resolveImage(options.image, this.#images());
-    return options;
+    return this.#host.persistence.withRestore(options, config.persist);
+  }
+
+  /** The error a failed start that passed a snapshot ends with; `failure` itself otherwise. */
+  #restoreFailure(options: RuntimeStartOptions, failure: unknown): unknown {
+    const ids = restoredIds(options);
+    if (!ids || failure instanceof RestoreFailedError) return failure;
+    // The runtime having no instance to give, or too many starts, says nothing about the snapshot.
+    const kind = classifyRuntimeError(failure).kind;
+    if (kind === "no-instance" || kind === "rate-limited") return failure;
+    let startClean = false;
+    try {
+      startClean = this.#host.config().persist?.restoreFailure === "start-clean";
+    } catch {
+      // The start already read the configuration; a field changed since then fails the start as it is.
+    }
+    return new RestoreFailedError(ids, failure, startClean);
   }
 
   /** The runtime's named images (an older runtime has none, or throws when asked). */
@@ -477,11 +528,18 @@ export class Lifecycle {
     launch: { restart: boolean },
   ): Promise<Run> {
     const { runtime } = this.#host;
-    let run = runtime.running
-      ? this.#run && !this.#run.ended
-        ? this.#run
-        : this.#watch(undefined)
-      : await this.#startProcess(options, launch);
+    let run: Run;
+    if (runtime.running) run = this.#run && !this.#run.ended ? this.#run : this.#watch(undefined);
+    else {
+      try {
+        run = await this.#startProcess(options, launch);
+      } catch (error) {
+        // A restore refused at once: with restoreFailure "start-clean", one start without it.
+        if (!(error instanceof RestoreFailedError && error.startsClean)) throw error;
+        options = withoutRestore(options);
+        run = await this.#startProcess(options, launch);
+      }
+    }
     let retryDelayMs = budget.intervalMs;
     const stopsAsked = this.#stopsAsked;
     for (;;) {
@@ -499,6 +557,8 @@ export class Lifecycle {
             return new ProcessGone(result);
           },
         });
+        const ids = run.startedAt === undefined ? undefined : restoredIds(options);
+        if (ids) this.#host.emit({ type: "restore", at: Date.now(), ids });
         return run;
       } catch (error) {
         let failure = error;
@@ -524,7 +584,13 @@ export class Lifecycle {
             run = await this.#startProcess(options, launch);
             continue;
           }
-          failure = this.#goneError(run, error.result, "it was reachable");
+          failure = this.#restoreFailure(options, this.#goneError(run, error.result, "it was reachable"));
+          if (failure instanceof RestoreFailedError && failure.startsClean) {
+            await this.#failStart(run, failure);
+            options = withoutRestore(options);
+            run = await this.#startProcess(options, launch);
+            continue;
+          }
         } else if (lostConnection(error)) {
           // As the original does: a Worker whose connection to the container
           // service is lost stays stuck with it; only a reset reconnects.
@@ -557,8 +623,9 @@ export class Lifecycle {
       }
     } catch (error) {
       if (!runtime.running) {
-        await this.#reportError(error);
-        throw error;
+        const failure = this.#restoreFailure(options, error);
+        await this.#reportError(failure);
+        throw failure;
       }
       // Started by someone else in between: adopt that process.
     }
