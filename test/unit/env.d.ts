@@ -16,6 +16,7 @@ import type {
   NoProxyExportContainer,
 } from "./objects/egress";
 import type { AssignedEgressContainer } from "./objects/egress-assigned.js";
+import type { PersistContainer } from "./objects/persist";
 
 declare global {
   interface Env extends Cloudflare.Env {}
@@ -35,6 +36,7 @@ declare global {
       NOPROXY: DurableObjectNamespace<NoProxyExportContainer>;
       ASSIGNED: DurableObjectNamespace<AssignedEgressContainer>;
       ABORTING: DurableObjectNamespace<AbortingContainer>;
+      PERSIST: DurableObjectNamespace<PersistContainer>;
     }
   }
 }

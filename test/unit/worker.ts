@@ -18,6 +18,7 @@ export {
   NoProxyExportContainer,
 } from "./objects/egress";
 export { AssignedEgressContainer } from "./objects/egress-assigned.js";
+export { PersistContainer } from "./objects/persist";
 export { ContainerProxy } from "../../src";
 
 export default {
