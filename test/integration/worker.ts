@@ -23,6 +23,7 @@ interface Env {
   SUPERVISED: NS<SupervisedContainer>;
   NOSHELL: NS<NoShellContainer>;
   CHECKS: NS<ChecksContainer>;
+  PERSISTING: NS<PersistingContainer>;
 }
 
 /** The general fixture: port 8080, hooks recorded. */
@@ -132,6 +133,25 @@ export class ChecksContainer extends RecordingContainer<Env> {
   }
 }
 
+/**
+ * persistDisk on /data (files written there with exec), with a restart policy
+ * for crashes; the idle time is set per test.
+ */
+export class PersistingContainer extends RecordingContainer<Env> {
+  override persistDisk = { directories: ["/data"] };
+  override restart = { on: "failure" as const, maxRetries: 2, backoff: { initialMs: 300, jitter: 0 } };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.callable.add("setSleepAfter");
+  }
+
+  /** Set the idle time for this instance (seconds). */
+  async setSleepAfter(seconds: number): Promise<void> {
+    this.sleepAfter = seconds;
+  }
+}
+
 /** Only for getRandom: its instance names (instance-<n>) are shared by design. */
 export class RandomContainer extends RecordingContainer<Env> {}
 
@@ -148,6 +168,7 @@ export default serveFixtures<Env>(
     supervised: [env.SUPERVISED, "SupervisedContainer"],
     noshell: [env.NOSHELL, "NoShellContainer"],
     checks: [env.CHECKS, "ChecksContainer"],
+    persisting: [env.PERSISTING, "PersistingContainer"],
   }),
   "random",
 );
