@@ -139,7 +139,7 @@ export class ChecksContainer extends RecordingContainer<Env> {
  */
 export class PersistingContainer extends RecordingContainer<Env> {
   override persistDisk = { directories: ["/data"] };
-  override restart = { on: "failure" as const, maxRetries: 2, backoff: { initialMs: 300, jitter: 0 } };
+  override restartPolicy = { on: "failure" as const, maxRetries: 2, backoff: { initialMs: 300, jitter: 0 } };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
