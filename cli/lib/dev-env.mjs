@@ -147,6 +147,16 @@ async function inspectImage(docker, image) {
 }
 
 /** Shared libraries (and the loader) `ldd` lists for `binary`; none for a static binary or without ldd. */
+/** A statically linked busybox on this machine, if any (a dynamic one would need its libraries too). */
+async function staticBusybox(env) {
+  const path = "/bin/busybox";
+  if (!existsSync(path)) return undefined;
+  const result = await run("ldd", [path], { timeoutMs: 10_000, env });
+  return result.code !== 0 || /not a dynamic executable|statically linked/.test(result.stdout + result.stderr)
+    ? path
+    : undefined;
+}
+
 async function sharedLibraries(binary, env) {
   const result = await run("ldd", [binary], { timeoutMs: 10_000, env });
   if (result.code !== 0) return [];
@@ -171,6 +181,10 @@ export async function buildStandin({ docker, tag, classicBuilder, env, nodeBinar
     const libraries = await sharedLibraries(nodeBinary, env);
     for (const library of libraries) put(library, library);
     for (const file of ["sidecar.mjs", "test-ca.pem"]) put(join(SIDECAR_SOURCE, file), `/sidecar/${file}`);
+    // workerd also runs this image as its snapshot-clone helper, which restores directory
+    // snapshots with /bin/cp: a static busybox (Debian's busybox-static) provides it.
+    const busybox = await staticBusybox(env);
+    if (busybox) put(busybox, "/bin/busybox");
     mkdirSync(join(rootfs, "tmp"), { recursive: true });
     chmodSync(join(rootfs, "tmp"), 0o1777);
     writeFileSync(
@@ -179,6 +193,7 @@ export async function buildStandin({ docker, tag, classicBuilder, env, nodeBinar
         "# Built by `workerd-containers dev`: a stand-in for workerd's networking sidecar.",
         "FROM scratch",
         "COPY rootfs/ /",
+        ...(busybox ? ['RUN ["/bin/busybox", "--install", "-s", "/bin"]'] : []),
         "ENV PATH=/usr/local/bin",
         `LABEL dev.workerd-containers.standin="${PACKAGE_VERSION}"`,
         'ENTRYPOINT ["/usr/local/bin/node", "/sidecar/sidecar.mjs"]',
@@ -197,7 +212,9 @@ export async function buildStandin({ docker, tag, classicBuilder, env, nodeBinar
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     return {
       ok: true,
-      detail: `built in ${seconds} s from ${nodeBinary} (${process.version}, ${libraries.length} libraries from ldd)`,
+      detail:
+        `built in ${seconds} s from ${nodeBinary} (${process.version}, ${libraries.length} libraries from ldd)` +
+        (busybox ? ", with busybox" : "; no static busybox, so local directory-snapshot restores will fail"),
     };
   } finally {
     rmSync(context, { recursive: true, force: true });
