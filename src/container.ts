@@ -257,13 +257,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     await this.#core.startAndWait(normaliseStartArgs(first, cancellationOptions, startOptions));
   }
 
-  /**
-   * Poll one port until it accepts connections.
-   *
-   * @returns the number of attempts it took
-   * @throws when the port is not ready after `retries` × `waitInterval`
-   *   (`onError` is called first; its own errors are ignored)
-   */
+  /** Poll one port until it accepts connections: the attempts it took; a failure reaches `onError` first. */
   async waitForPort(options: WaitOptions): Promise<number> {
     return this.#core.waitForPort(options);
   }
@@ -290,6 +284,11 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   /** The running container's image and labels, as the runtime reports them; `null` when none runs. */
   inspect(): Promise<{ image: string; labels: Record<string, string> } | null> {
     return this.#core.inspect();
+  }
+
+  /** The running container's image (the original's proposed `image()`), or `null` when none runs. */
+  async image(): Promise<string | null> {
+    return (await this.inspect())?.image ?? null;
   }
 
   /** Kill the container now (SIGKILL) and wait until `onStop` has run. */

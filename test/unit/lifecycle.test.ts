@@ -705,6 +705,9 @@ describe("images, instance types and labels", () => {
     });
     expect(fake.starts[0]).toMatchObject({ image: "registry.example/tools:1", instance: "standard-2" });
     expect(await stub.inspect()).toEqual({ image: "registry.example/tools:1", labels: { team: "infra" } });
+    expect(await stub.image()).toBe("registry.example/tools:1");
+    await stub.destroy();
+    expect(await stub.image()).toBeNull();
   });
 
   it("a start option replaces the field; an image the runtime lacks fails naming the configured ones", async () => {
