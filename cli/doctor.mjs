@@ -7,19 +7,25 @@ import { dockerChecks } from "./checks/docker.mjs";
 import { locateConfig, projectChecks } from "./checks/project.mjs";
 import { toolchainChecks } from "./checks/toolchain.mjs";
 import { findSidecarImage, findToolchain } from "./lib/packages.mjs";
+import { BUSYBOX } from "./lib/standin.mjs";
 
-export const DOCTOR_HELP = `Usage: workerd-containers doctor [--config <file>] [--json] [--timeout <seconds>]
+export const DOCTOR_HELP = `Usage: workerd-containers doctor [--config <file>] [--dev] [--json] [--timeout <seconds>]
 
 Checks what \`wrangler dev\` with containers needs on this machine and in this
 project: the Docker CLI, daemon, engine version and buildx, the default
 bridge's gateway, the networking sidecar image, Node, wrangler and workerd,
 and the Wrangler configuration's containers with their Durable Object
 classes. Prints one line per check (✓ ok, ! warning, ✗ failed, - skipped)
-with the fix under each one that needs it.
+with the fix under each one that needs it. The sidecar stand-in that
+\`workerd-containers dev\` builds counts as the sidecar image, and shows that
+dev is in use: then a missing buildx is a warning, not a failure.
 
 Options:
   -c, --config <file>   wrangler.jsonc, wrangler.json or wrangler.toml
                         (default: the first of those in the current folder)
+      --dev             check for \`npx workerd-containers dev\`: buildx is
+                        optional, and an absent sidecar image is fine where
+                        dev can build its stand-in (ldd, a static busybox)
       --json            print a JSON array of { id, ok, level, message, fix? }
       --timeout <s>     give up on each docker/node command after this many
                         seconds (default 10)
@@ -30,9 +36,9 @@ Exit status: 0 when wrangler dev has what it needs (warnings do not fail),
 
 const SYMBOLS = { ok: "✓", warning: "!", error: "✗", skipped: "-" };
 
-/** @returns {{ config?: string, json: boolean, timeoutMs: number, help: boolean }} */
+/** @returns {{ config?: string, dev: boolean, json: boolean, timeoutMs: number, help: boolean }} */
 export function parseDoctorArgs(args) {
-  const options = { json: false, timeoutMs: 10_000, help: false };
+  const options = { dev: false, json: false, timeoutMs: 10_000, help: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] =
@@ -46,6 +52,7 @@ export function parseDoctorArgs(args) {
       return next;
     };
     if (flag === "--json") options.json = true;
+    else if (flag === "--dev") options.dev = true;
     else if (flag === "-h" || flag === "--help") options.help = true;
     else if (flag === "-c" || flag === "--config") options.config = value();
     else if (flag === "--timeout") {
@@ -85,7 +92,8 @@ class Printer {
 }
 
 /**
- * Runs every check. `io` is for tests: env, cwd, stdout, stderr, platform.
+ * Runs every check. `io` is for tests: env, cwd, stdout, stderr, platform, and for `--dev`
+ * the Node and busybox the stand-in would be built from (nodeBinary, busybox).
  * @returns {Promise<{ code: number, results: object[] }>}
  */
 export async function doctor(args, io = {}) {
@@ -120,12 +128,21 @@ export async function doctor(args, io = {}) {
     configPath,
     projectDir,
     toolchain,
-    state: { sidecar: findSidecarImage(toolchain, env, cwd) },
+    devMode: options.dev,
+    nodeBinary: io.nodeBinary ?? process.execPath,
+    busybox: io.busybox ?? BUSYBOX,
+    // devOnly: a check passed or only warned thanks to what `npx workerd-containers dev` supplies.
+    state: { sidecar: findSidecarImage(toolchain, env, cwd), devOnly: false },
   };
+  const target = options.dev ? "`npx workerd-containers dev`" : "`wrangler dev`";
 
   // With --json the report goes to stdout as JSON; the lines go to stderr, and only to a terminal.
   const printer = new Printer(options.json ? stderr : stdout, !options.json || Boolean(stderr.isTTY));
-  printer.write("workerd-containers doctor: what `wrangler dev` with containers needs\n");
+  printer.write(
+    options.dev
+      ? "workerd-containers doctor --dev: what `npx workerd-containers dev` needs\n"
+      : "workerd-containers doctor: what `wrangler dev` with containers needs\n",
+  );
   const sections = [
     ["Docker", dockerChecks],
     ["Node and wrangler", toolchainChecks],
@@ -148,7 +165,8 @@ export async function doctor(args, io = {}) {
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const summary = [`${count("ok")} ok`, plural(count("warning"), "warning"), `${failed} failed`];
   if (count("skipped")) summary.push(`${count("skipped")} skipped`);
-  const verdict = failed ? "not ready for `wrangler dev`; fix the ✗ lines above." : "ready for `wrangler dev`.";
+  const ready = options.dev || !ctx.state.devOnly ? target : "`npx workerd-containers dev`";
+  const verdict = failed ? `not ready for ${target}; fix the ✗ lines above.` : `ready for ${ready}.`;
   printer.write(`\n${summary.join(", ")}: ${verdict}\n`);
   if (options.json) stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return { code: failed ? 1 : 0, results };

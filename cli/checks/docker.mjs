@@ -2,11 +2,12 @@
 // (build, pull), the daemon workerd talks to through its socket, buildx for
 // wrangler's `docker build` flags, the default bridge's gateway (workerd binds
 // its egress listener there) and the networking sidecar image.
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { splitImage } from "../lib/packages.mjs";
 import { fail, pass, skip, warn } from "../lib/result.mjs";
 import { firstLine, run } from "../lib/run.mjs";
+import { STANDIN_IMAGE, staticBusybox } from "../lib/standin.mjs";
 
 export const WANT_BIP = "172.17.0.1/16";
 const WRAPPER_HINT =
@@ -39,6 +40,41 @@ export function findOnPath(name, env, { skip: skipDir } = {}) {
 
 const docker = (ctx, args) => run(ctx.dockerBin, args, { timeoutMs: ctx.timeoutMs, env: ctx.dockerEnv });
 const seconds = (ctx) => `${Math.round(ctx.timeoutMs / 100) / 10} s`;
+
+/**
+ * Whether the sidecar stand-in `npx workerd-containers dev` builds (for this package version) is present:
+ * asked once, and only of a daemon that answers. Its presence shows that this machine runs dev.
+ */
+function standinPresent(ctx) {
+  if (!ctx.state.daemon) return Promise.resolve(false);
+  ctx.state.standin ??= docker(ctx, ["image", "inspect", STANDIN_IMAGE, "--format", "{{.Id}}"]).then(
+    (result) => result.code === 0,
+  );
+  return ctx.state.standin;
+}
+
+/**
+ * What dev lacks to build a stand-in that works, when it has to (the sidecar image absent and not pullable):
+ * the Node it copies in, `ldd` for that Node's libraries, a static busybox for snapshot restores.
+ * @returns {Promise<{ what: string, fix: string }[]>}
+ */
+async function standinGaps(ctx) {
+  const gaps = [];
+  if (!existsSync(ctx.nodeBinary)) gaps.push({ what: `this Node (${ctx.nodeBinary}) is not a file`, fix: "" });
+  if (!findOnPath("ldd", ctx.env)) {
+    gaps.push({
+      what: "no ldd on PATH to list the libraries of this Node (the stand-in would not start)",
+      fix: "Install ldd (Debian/Ubuntu: sudo apt-get install libc-bin).",
+    });
+  }
+  if (!(await staticBusybox(ctx.env, ctx.busybox))) {
+    gaps.push({
+      what: `no static ${ctx.busybox}, so the stand-in cannot restore directory snapshots`,
+      fix: "sudo apt-get install busybox-static",
+    });
+  }
+  return gaps;
+}
 
 function startDaemonFix(ctx) {
   if (ctx.platform === "darwin" || ctx.platform === "win32")
@@ -198,27 +234,38 @@ export const dockerChecks = [
       if (!ctx.state.dockerCli) return skip("docker-buildx", "buildx: not checked (no Docker CLI)");
       const result = await docker(ctx, ["buildx", "version"]);
       if (result.code === 0) return pass("docker-buildx", `buildx: ${result.stdout.trim().split("\n")[0]}`);
-      const why = result.timedOut ? ` (no answer within ${seconds(ctx)})` : "";
-      const message =
-        `buildx: not installed${why}; wrangler builds images with ` +
-        "`docker build --load --provenance=false`, flags only buildx knows";
-      const fix = [
-        "Install buildx. Debian/Ubuntu: sudo apt-get install docker-buildx " +
-          "(with Docker's own packages: docker-buildx-plugin).",
-        "Elsewhere: download docker-buildx from https://github.com/docker/buildx/releases " +
-          "to ~/.docker/cli-plugins/docker-buildx and chmod +x it.",
-        "No way to get buildx: set WRANGLER_DOCKER_BIN to a wrapper that drops those two flags " +
-          `and builds with DOCKER_BUILDKIT=0; ${WRAPPER_HINT}.`,
-      ].join("\n");
+      const timeout = result.timedOut ? ` (no answer within ${seconds(ctx)})` : "";
+      const install =
+        "install buildx: sudo apt-get install docker-buildx (Debian/Ubuntu; Docker's own packages: " +
+        "docker-buildx-plugin),\nor docker-buildx from https://github.com/docker/buildx/releases " +
+        "to ~/.docker/cli-plugins/docker-buildx, chmod +x.";
+      // dev's wrapper builds without buildx: a warning for `--dev`, or where dev's stand-in shows dev is in use.
+      const viaDev = (why) => {
+        ctx.state.devOnly = true;
+        return warn(
+          "docker-buildx",
+          `buildx: not installed${timeout}; plain \`wrangler dev\` needs it, ` +
+            `\`npx workerd-containers dev\` wraps docker for it${why}`,
+          `For plain wrangler dev, ${install}`,
+        );
+      };
+      if (ctx.devMode) return viaDev("");
       if (ctx.env.WRANGLER_DOCKER_BIN) {
         return warn(
           "docker-buildx",
           `buildx: not installed; WRANGLER_DOCKER_BIN=${ctx.env.WRANGLER_DOCKER_BIN} is set, ` +
             "so doctor assumes it builds without buildx",
-          fix,
+          `If it does not, ${install}`,
         );
       }
-      return fail("docker-buildx", message, fix);
+      if (await standinPresent(ctx)) return viaDev(" (dev's sidecar stand-in is here)");
+      return fail(
+        "docker-buildx",
+        `buildx: not installed${timeout}; wrangler builds images with ` +
+          "`docker build --load --provenance=false`, flags only buildx knows",
+        "No install: `npx workerd-containers dev` instead of `wrangler dev` wraps docker to build without " +
+          `buildx (docs/dev.md).\nOr ${install}`,
+      );
     },
   },
   {
@@ -292,18 +339,33 @@ export const dockerChecks = [
       if (result.timedOut) {
         return fail("sidecar-image", `${named}: docker image inspect gave no answer within ${seconds(ctx)}`);
       }
-      const standIn =
-        "No registry reachable: `npx workerd-containers dev` builds a local stand-in and points wrangler at it\n" +
-        "(docs/dev.md). In a checkout of workerd-containers, by hand:\n" +
-        "node fixtures/build-images.mjs builds workerd-containers-fixture/sidecar:dev; then run wrangler dev with\n" +
-        "MINIFLARE_CONTAINER_EGRESS_IMAGE=workerd-containers-fixture/sidecar:dev and WRANGLER_DOCKER_BIN set to\n" +
-        `a wrapper that skips the pull of a local image (${WRAPPER_HINT}).`;
       if (result.code !== 0) {
+        const absent = `${named}: not present locally`;
+        if (await standinPresent(ctx)) {
+          ctx.state.devOnly = true;
+          return pass(
+            "sidecar-image",
+            `${absent}; stand-in ${STANDIN_IMAGE} present; \`npx workerd-containers dev\` points wrangler at it`,
+          );
+        }
+        const pull = `docker pull ${wanted.image}`;
+        if (ctx.devMode) {
+          const gaps = await standinGaps(ctx);
+          const standIn = "dev pulls it at start or, without a registry, builds a stand-in";
+          if (gaps.length === 0) {
+            return pass("sidecar-image", `${absent}; ${standIn} (this Node, ldd, static ${ctx.busybox})`);
+          }
+          return warn(
+            "sidecar-image",
+            `${absent}; ${standIn}, but ${gaps.map((gap) => gap.what).join("; ")}`,
+            [...gaps.map((gap) => gap.fix).filter(Boolean), `Or pull the image now: ${pull}`].join("\n"),
+          );
+        }
         return warn(
           "sidecar-image",
-          `${named}: not present locally; wrangler dev runs \`docker pull\` of it at start, ` +
-            "which needs its registry (Docker Hub)",
-          `Pull it now: docker pull ${wanted.image}\n${standIn}`,
+          `${absent}; wrangler dev runs \`docker pull\` of it at start, which needs its registry (Docker Hub)`,
+          `Pull it now: ${pull}\nNo registry: \`npx workerd-containers dev\` instead of \`wrangler dev\` ` +
+            "builds a local stand-in and points wrangler at it (docs/dev.md).",
         );
       }
       let repoDigests = [];
@@ -314,6 +376,12 @@ export const dockerChecks = [
         repoDigests = [""];
       }
       const note = exact ? "" : ` (as ${nameTag}; digest ${digest?.slice(0, 19)}… not matched)`;
+      if (repoDigests.length === 0 && ctx.devMode) {
+        return pass(
+          "sidecar-image",
+          `${named}: present${note}, built locally; dev's docker wrapper answers wrangler's \`docker pull\` of it`,
+        );
+      }
       if (repoDigests.length === 0 && !ctx.env.WRANGLER_DOCKER_BIN) {
         return warn(
           "sidecar-image",

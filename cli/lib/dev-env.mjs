@@ -22,12 +22,13 @@ import { findOnPath } from "../checks/docker.mjs";
 import { locateConfig, readConfig } from "../checks/project.mjs";
 import { findPackageDir, findSidecarImage, findToolchain, readManifest, splitImage } from "./packages.mjs";
 import { firstLine, run } from "./run.mjs";
+import { PACKAGE_VERSION, STANDIN_IMAGE, staticBusybox } from "./standin.mjs";
+
+export { PACKAGE_VERSION, STANDIN_IMAGE };
 
 const CLI_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const WRAPPER = join(CLI_DIR, "docker-wrapper.sh");
 export const SIDECAR_SOURCE = join(CLI_DIR, "sidecar");
-export const PACKAGE_VERSION = readManifest(join(CLI_DIR, ".."))?.version ?? "0.0.0";
-export const STANDIN_IMAGE = `workerd-containers/sidecar-standin:${PACKAGE_VERSION}`;
 
 /**
  * The wrangler arguments dev needs to know about: every `--config`, `--name`, `--env`.
@@ -147,16 +148,6 @@ async function inspectImage(docker, image) {
 }
 
 /** Shared libraries (and the loader) `ldd` lists for `binary`; none for a static binary or without ldd. */
-/** A statically linked busybox on this machine, if any (a dynamic one would need its libraries too). */
-async function staticBusybox(env) {
-  const path = "/bin/busybox";
-  if (!existsSync(path)) return undefined;
-  const result = await run("ldd", [path], { timeoutMs: 10_000, env });
-  return result.code !== 0 || /not a dynamic executable|statically linked/.test(result.stdout + result.stderr)
-    ? path
-    : undefined;
-}
-
 async function sharedLibraries(binary, env) {
   const result = await run("ldd", [binary], { timeoutMs: 10_000, env });
   if (result.code !== 0) return [];

@@ -135,14 +135,13 @@ describe("doctor: Docker", () => {
     });
   });
 
-  it("sidecar image absent: ! with docker pull and the offline stand-in", async () => {
+  it("sidecar image absent: ! with docker pull and dev's stand-in", async () => {
     const run = await runDoctor(fakeMachine(), fakeProject(), ["--json"]);
     const sidecar = result(run.results, "sidecar-image");
     expect(sidecar.level).toBe("warning");
     expect(sidecar.message).toContain("not present locally");
     expect(sidecar.fix).toContain(`docker pull ${SIDECAR}`);
-    expect(sidecar.fix).toContain("MINIFLARE_CONTAINER_EGRESS_IMAGE=workerd-containers-fixture/sidecar:dev");
-    expect(sidecar.fix).toContain("node fixtures/build-images.mjs");
+    expect(sidecar.fix).toContain("`npx workerd-containers dev` instead of `wrangler dev` builds a local stand-in");
   });
 
   it("sidecar present by name:tag only: ! the digest did not match", async () => {

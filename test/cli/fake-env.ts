@@ -118,6 +118,20 @@ exit 64`,
   };
 }
 
+/**
+ * Adds a stub `ldd` to the machine's PATH: a file whose path contains "static" is "not a dynamic
+ * executable" (as ldd says of a static busybox), any other lists libc.
+ */
+export function addLdd(machine: Machine): void {
+  writeScript(
+    join(machine.bin, "ldd"),
+    `case "$1" in
+  *static*) printf '\\tnot a dynamic executable\\n' >&2; exit 1 ;;
+esac
+printf '\\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f0000000000)\\n'`,
+  );
+}
+
 export interface ProjectOptions {
   /** Files of the project (relative path → content); the defaults below are a valid project. */
   files?: Record<string, string | null>;
