@@ -23,6 +23,7 @@ interface Env {
   SUPERVISED: NS<SupervisedContainer>;
   NOSHELL: NS<NoShellContainer>;
   CHECKS: NS<ChecksContainer>;
+  NAMED: NS<NamedImagesContainer>;
   PERSISTING: NS<PersistingContainer>;
 }
 
@@ -152,6 +153,21 @@ export class PersistingContainer extends RecordingContainer<Env> {
   }
 }
 
+/** Named images (wrangler's containers[].images): "app" unless a start names another. */
+export class NamedImagesContainer extends RecordingContainer<Env> {
+  override containerImage = "app";
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.callable.add("images");
+  }
+
+  /** The runtime's map of named images, as this object sees it. */
+  async images(): Promise<Record<string, string>> {
+    return { ...(this.ctx.container?.images ?? {}) };
+  }
+}
+
 /** Only for getRandom: its instance names (instance-<n>) are shared by design. */
 export class RandomContainer extends RecordingContainer<Env> {}
 
@@ -168,6 +184,7 @@ export default serveFixtures<Env>(
     supervised: [env.SUPERVISED, "SupervisedContainer"],
     noshell: [env.NOSHELL, "NoShellContainer"],
     checks: [env.CHECKS, "ChecksContainer"],
+    named: [env.NAMED, "NamedImagesContainer"],
     persisting: [env.PERSISTING, "PersistingContainer"],
   }),
   "random",
