@@ -39,7 +39,10 @@ export function portIsFree(port) {
 export function wranglerEnv(extra = {}) {
   return {
     ...process.env,
-    WRANGLER_DOCKER_BIN: join(ROOT, "test/integration/docker-wrapper.sh"),
+    // The package's own wrapper (what `workerd-containers dev` uses): no buildx here, no registry.
+    WRANGLER_DOCKER_BIN: join(ROOT, "cli/docker-wrapper.sh"),
+    WORKERD_CONTAINERS_NO_BUILDX: "1",
+    WORKERD_CONTAINERS_SKIP_PULL: "1",
     MINIFLARE_CONTAINER_EGRESS_IMAGE: SIDECAR_IMAGE,
     WRANGLER_SEND_METRICS: "false",
     // The Worker's runtime is Node 22 (this process), even where the system node is older.
