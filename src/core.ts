@@ -121,6 +121,7 @@ export class ContainerCore {
     this.lifecycle = new Lifecycle({
       runtime,
       persistence: this.persistence,
+      persistRequested: () => optional(owner.persistDisk) !== undefined,
       state: this.state,
       activity: this.activity,
       config: () => this.checkedConfig(),

@@ -33,6 +33,8 @@ export interface LifecycleHost {
   readonly outbound: Pick<OutboundController, "apply">;
   /** Counts each start, decides after each exit, and says what is due at an alarm. */
   readonly supervisor: Pick<Supervisor, "noteLaunch" | "afterExit" | "due" | "restartFailed">;
+  /** Whether the class asks for `persistDisk` (read alone, so other fields are not checked on a stop). */
+  persistRequested(): boolean;
   /** `persistDisk`: the stored snapshot a start restores, and taking a new one before a stop. */
   readonly persistence: Pick<DiskPersistence, "withRestore" | "take">;
   /** Deliver a lifecycle event (errors are the host's to swallow). */
@@ -90,6 +92,8 @@ interface Run {
   startError?: unknown;
   /** The image the start asked for, when not the default one. */
   image?: string;
+  /** The `persistDisk` snapshot taken before its stop (one per process). */
+  snapshotting?: Promise<void>;
   /** The pass over `readyOn`'s checks, shared by every caller waiting on this process. */
   checking?: Promise<void>;
   /** When that pass gives up: the latest deadline among the callers waiting on it. */
@@ -113,7 +117,6 @@ export class Lifecycle {
   #lastStartOptions: ContainerStartConfigOptions | undefined;
   #reconciling: Promise<void> | undefined;
   /** The `persistDisk` snapshot being taken before a stop, shared by concurrent stops. */
-  #snapshotting: Promise<void> | undefined;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -121,7 +124,11 @@ export class Lifecycle {
 
   /** Whether the process is running and the last readiness wait succeeded. */
   get isHealthy(): boolean {
-    return this.#host.runtime.running && this.#run?.healthy === true;
+    const run = this.#run;
+    // With persistDisk, a process being stopped serves no more requests: they wait for its exit and
+    // get a fresh container with the new snapshot (work sent to it now would be lost).
+    if (run?.stopRequested && this.#host.persistRequested()) return false;
+    return this.#host.runtime.running && run?.healthy === true;
   }
 
   /**
@@ -186,6 +193,7 @@ export class Lifecycle {
     budget: WaitBudget,
     launch: { restart: boolean; implicit?: boolean } = { restart: false },
   ): Promise<void> {
+    await this.#afterStopping(budget.signal);
     const options = this.#runtimeOptions(this.#host.config(), startOptions);
     // A restart, or a start another call needed (exec), keeps the options of the last start asked for;
     // so does a call that joins a start in progress or finds the container running (its options are unused).
@@ -200,6 +208,7 @@ export class Lifecycle {
     ports: number[],
     budget: WaitBudget,
   ): Promise<void> {
+    await this.#afterStopping(budget.signal);
     const config = this.#host.config();
     const options = this.#runtimeOptions(config, startOptions);
     // A request's implicit start (no options) keeps those of an explicit start for restarts.
@@ -246,19 +255,23 @@ export class Lifecycle {
    */
   async stop(signal: Signal | SignalInteger = "SIGTERM"): Promise<void> {
     const signo = signalNumber(signal);
-    await this.#snapshotBeforeStop();
-    if (await this.#beginStop()) this.#host.runtime.signal(signo);
+    // Marked as asked for first: an exit during the snapshot is a requested one (no restart).
+    const run = await this.#beginStop();
+    if (!run) return;
+    await this.#snapshotBeforeStop(run);
+    if (this.#host.runtime.running && !run.ended) this.#host.runtime.signal(signo);
   }
 
   /**
    * `persistDisk`: snapshot the running container and store it as the latest
-   * good one. A failure (or a bad `persistDisk`) is reported, and the stop
-   * goes ahead: the previous snapshot is kept, so nothing is lost that was
-   * not lost already. Concurrent stops share one snapshot.
+   * good one, once per process (a second stop, after the signal, takes none).
+   * A failure (or a bad `persistDisk`) is reported, and the stop goes ahead:
+   * the previous snapshot is kept, so nothing is lost that was not lost
+   * already. A class without the field reads no other configuration here.
    */
-  #snapshotBeforeStop(): Promise<void> {
-    if (!this.#host.runtime.running) return Promise.resolve();
-    this.#snapshotting ??= (async () => {
+  #snapshotBeforeStop(run: Run): Promise<void> {
+    if (!this.#host.runtime.running || !this.#host.persistRequested()) return Promise.resolve();
+    run.snapshotting ??= (async () => {
       let failure: unknown;
       try {
         const persist = this.#host.config().persist;
@@ -267,10 +280,8 @@ export class Lifecycle {
         failure = error;
       }
       if (failure !== undefined) await this.#reportError(failure);
-    })().finally(() => {
-      this.#snapshotting = undefined;
-    });
-    return this.#snapshotting;
+    })();
+    return run.snapshotting;
   }
 
   /** Kill the process now and wait for its exit to be handled. */
@@ -359,6 +370,15 @@ export class Lifecycle {
 
   // --- internals ---------------------------------------------------------------
 
+  /**
+   * With persistDisk, a start while the process is being stopped waits for its exit, then starts
+   * a fresh one that restores the snapshot the stop took.
+   */
+  async #afterStopping(signal: AbortSignal | undefined): Promise<void> {
+    const run = this.#run;
+    if (run?.stopRequested && !run.ended && this.#host.persistRequested()) await raceAbort(run.done, signal);
+  }
+
   /** Whether a start now would launch a process (none runs, none is starting). */
   #launches(): boolean {
     return !this.#starting && !this.#host.runtime.running;
@@ -380,9 +400,10 @@ export class Lifecycle {
   }
 
   /** The error a failed start that passed a snapshot ends with; `failure` itself otherwise. */
-  #restoreFailure(options: RuntimeStartOptions, failure: unknown): unknown {
+  #restoreFailure(options: RuntimeStartOptions, failure: unknown, stopped = false): unknown {
     const ids = restoredIds(options);
-    if (!ids || failure instanceof RestoreFailedError) return failure;
+    // A stop or destroy during the start ended it, not the snapshot: never start clean over it.
+    if (!ids || stopped || failure instanceof RestoreFailedError) return failure;
     // The runtime having no instance to give, or too many starts, says nothing about the snapshot.
     const kind = classifyRuntimeError(failure).kind;
     if (kind === "no-instance" || kind === "rate-limited") return failure;
@@ -584,7 +605,8 @@ export class Lifecycle {
             run = await this.#startProcess(options, launch);
             continue;
           }
-          failure = this.#restoreFailure(options, this.#goneError(run, error.result, "it was reachable"));
+          const stopped = run.stopRequested || this.#stopsAsked !== stopsAsked;
+          failure = this.#restoreFailure(options, this.#goneError(run, error.result, "it was reachable"), stopped);
           if (failure instanceof RestoreFailedError && failure.startsClean) {
             await this.#failStart(run, failure);
             options = withoutRestore(options);

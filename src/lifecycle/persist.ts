@@ -104,7 +104,7 @@ export function resolvePersist(value: unknown): ResolvedPersist | undefined {
   return Object.freeze({ kind: "directory", directories: Object.freeze(directories), restoreFailure: mode });
 }
 
-/** An absolute path, not `/`, without `.`/`..` segments or control characters; trailing slashes dropped. */
+/** An absolute path, not `/`, without `.`/`..`/empty segments or control characters; trailing slashes dropped. */
 function assertDirectory(entry: unknown, fail: (what: string) => never): string {
   if (typeof entry !== "string" || !entry.startsWith("/")) {
     return fail(`the directory ${describeValue(entry)} is not an absolute path (starting with "/")`);
@@ -116,6 +116,8 @@ function assertDirectory(entry: unknown, fail: (what: string) => never): string 
   if (dir.split("/").some((part) => part === "." || part === "..")) {
     fail(`the directory ${shown} has a "." or ".." segment`);
   }
+  // The runtime reports the path normalised; "//" would never match it again on restore.
+  if (dir.includes("//")) fail(`the directory ${shown} has an empty segment ("//")`);
   return dir;
 }
 

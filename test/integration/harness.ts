@@ -11,6 +11,7 @@ const setup = fixtureWorkerSetup({ label: "integration", config: "test/integrati
 /** Names workerd gives what `snapshotDirectory()` (volumes) and `snapshotContainer()` (images) create. */
 const SNAPSHOT_VOLUME_PREFIX = "workerd-snap-";
 const SNAPSHOT_IMAGE_PREFIX = "workerd-container-snap-";
+const SNAPSHOT_CLONE_PREFIX = "workerd-snap-clone-";
 
 export default async function integrationSetup(project: TestProject): Promise<() => Promise<void>> {
   const startedAt = Date.now();
@@ -40,9 +41,20 @@ function removeSnapshotLeftovers(sinceMs: number): void {
   try {
     const volumes = docker(["volume", "ls", "-q", "--filter", `name=${SNAPSHOT_VOLUME_PREFIX}`])
       .split("\n")
-      .filter((name) => name.startsWith(SNAPSHOT_VOLUME_PREFIX))
+      // Clone volumes (workerd-snap-clone-*) belong to running containers: left alone.
+      .filter((name) => name.startsWith(SNAPSHOT_VOLUME_PREFIX) && !name.startsWith(SNAPSHOT_CLONE_PREFIX))
       .filter((name) => recent(docker(["volume", "inspect", "--format", "{{.CreatedAt}}", name])));
-    for (const name of volumes) docker(["volume", "rm", name]);
+    const removed = (args: string[]) => {
+      try {
+        docker(args);
+        return 1;
+      } catch (error) {
+        log(`could not ${args.join(" ")}: ${(error as Error).message.split("\n")[0]}`);
+        return 0;
+      }
+    };
+    let count = 0;
+    for (const name of volumes) count += removed(["volume", "rm", name]);
     const images = docker([
       "image",
       "ls",
@@ -55,8 +67,8 @@ function removeSnapshotLeftovers(sinceMs: number): void {
       .map((line) => line.split("\t"))
       .filter(([reference]) => reference?.startsWith(SNAPSHOT_IMAGE_PREFIX))
       .filter(([reference]) => recent(docker(["image", "inspect", "--format", "{{.Created}}", reference!])));
-    for (const [reference] of images) docker(["image", "rm", reference!]);
-    log(`removed ${volumes.length} snapshot volume(s) and ${images.length} snapshot image(s) of this run`);
+    for (const [reference] of images) count += removed(["image", "rm", reference!]);
+    log(`removed ${count} of ${volumes.length} snapshot volume(s) and ${images.length} image(s) of this run`);
   } catch (error) {
     log(`removing the run's snapshot volumes and images failed: ${(error as Error).message}`);
   }

@@ -124,6 +124,33 @@ describe("persistDisk: snapshot before a stop, restore on the next start", () =>
     expect((await stub.getState()).snapshot?.ids).toEqual(good);
   });
 
+  it("one snapshot per process: a second stop while the first shuts it down takes none", async () => {
+    const stub = fresh(env.PERSIST);
+    const fake = await fakeOf(stub);
+    await stub.startAndWaitForPorts();
+    fake.stopDelayMs = 200;
+    await Promise.all([stub.stop(), stub.stop()]);
+    await stub.stop();
+    await eventually(() => expect(fake.running).toBe(false));
+    expect(fake.snapshots).toHaveLength(2); // one per listed directory, once
+  });
+
+  it("requests that arrive while a stop snapshots wait for the exit and get a fresh container with it", async () => {
+    const stub = fresh(env.PERSIST);
+    const fake = await fakeOf(stub);
+    await stub.startAndWaitForPorts();
+    const answered = await inObject(stub, async (instance) => {
+      const stopping = instance.stop();
+      // The stop has begun (snapshot under way): this request must not reach the old process.
+      const res: Response = await instance.containerFetch("/echo/after-stop");
+      await stopping;
+      return res.status;
+    });
+    expect(answered).toBe(200);
+    expect(fake.starts).toHaveLength(2);
+    expect(fake.restores.at(-1)?.directories).toHaveLength(2);
+  });
+
   it("destroy() kills at once and takes no snapshot", async () => {
     const stub = fresh(env.PERSIST);
     const fake = await fakeOf(stub);
@@ -194,6 +221,18 @@ describe("persistDisk: snapshot before a stop, restore on the next start", () =>
     expect(fakeB.restores.map((r) => r.directories.map((d) => d.id))).toEqual([idsB]);
   });
 
+  it("a class without persistDisk reads no other field on a stop (a bad one is not reported there)", async () => {
+    const stub = fresh(env.TEST);
+    await stub.startAndWaitForPorts();
+    await inObject(stub, async (instance) => {
+      instance.swallowErrors = true;
+      instance.readyOn = { path: "no-slash" };
+      await instance.stop();
+    });
+    await eventually(async () => expect((await stub.getState()).status).toBe("stopped"));
+    expect(hooks(stub).filter((h) => h.startsWith("error:"))).toEqual([]);
+  });
+
   it("a class without persistDisk takes no snapshot and restores nothing", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);
@@ -246,6 +285,26 @@ describe("persistDisk: a start that cannot restore", () => {
     expect((await stub.getState()).snapshot?.ids).toEqual(good);
   });
 
+  it("a stop during a start that restores is not a restore failure: it never starts clean over it", async () => {
+    const stub = fresh(env.PERSIST);
+    const fake = await fakeOf(stub);
+    await inObject(stub, (instance) => {
+      instance.persistDisk = { directories: ["/data"], restoreFailure: "start-clean" };
+    });
+    await snapshotOnce(stub);
+    const starts = fake.starts.length;
+    await inObject(stub, async (instance, inner) => {
+      inner.instanceDelayMs = 300;
+      const starting = instance.start().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await instance.destroy();
+      await starting;
+    });
+    expect(fake.starts).toHaveLength(starts + 1);
+    expect(hooks(stub).some((h) => h.startsWith("error:Restoring"))).toBe(false);
+    expect(fake.running).toBe(false);
+  });
+
   it("a start the runtime refuses for want of an instance is not a restore failure", async () => {
     const stub = fresh(env.PERSIST);
     const fake = await fakeOf(stub);
@@ -270,6 +329,7 @@ describe("persistDisk validation", () => {
     ["a duplicate", { directories: ["/data", "/data/"] }, '"/data" is listed twice'],
     ["nested", { directories: ["/data", "/data/db"] }, '"/data/db" is inside "/data"; list only the outer one'],
     ["dot-dot", { directories: ["/data/../etc"] }, 'the directory "/data/../etc" has a "." or ".." segment'],
+    ["an empty segment", { directories: ["/srv//data"] }, 'the directory "/srv//data" has an empty segment ("//")'],
     ["both kinds", { directories: ["/data"], container: true }, "it sets both directories and container"],
     ["container false", { container: false }, "container is boolean false, not true"],
     ["a bad mode", { container: true, restoreFailure: "retry" }, 'restoreFailure is "retry"'],
