@@ -8,6 +8,8 @@
 export const EXEC_UNREAD_BUFFER_BYTES = 1024 * 1024;
 /** Bytes read ahead of a slow reader of the `stdout` / `stderr` streams; beyond that the process waits for it. */
 export const EXEC_READ_AHEAD_BYTES = 64 * 1024;
+/** Bytes of each stream `output()` keeps; past them the command is killed and `output()` rejects. */
+export const EXEC_OUTPUT_MAX_BYTES = 16 * 1024 * 1024;
 /** Bytes at the start of each stream kept to recognise the runtime's own failure text. */
 const EXEC_HEAD_BYTES = 1024;
 
@@ -37,9 +39,12 @@ export class Drain {
   #error: unknown;
   #failure: { error: unknown } | undefined;
   #waiters: Array<() => void> = [];
+  readonly #onOverflow: (() => void) | undefined;
 
-  constructor(name: "stdout" | "stderr", stream: ReadableStream<Uint8Array> | null) {
+  /** @param onOverflow called once `output()`'s share passes {@link EXEC_OUTPUT_MAX_BYTES} */
+  constructor(name: "stdout" | "stderr", stream: ReadableStream<Uint8Array> | null, onOverflow?: () => void) {
     this.#name = name;
+    this.#onOverflow = onOverflow;
     if (stream) {
       this.#reader = stream.getReader();
       this.#finished = this.#pump();
@@ -108,8 +113,8 @@ export class Drain {
     if (this.#droppedBytes > 0) {
       throw new Error(
         `output() came after ${this.#droppedBytes} bytes of ${this.#name} had been dropped unread (only the last ` +
-          `${EXEC_UNREAD_BUFFER_BYTES} are kept until something reads it). Call output() right after exec(), or ` +
-          "read the stdout and stderr streams as the command runs.",
+          `${EXEC_UNREAD_BUFFER_BYTES} are kept until something reads it). ` +
+          "Call output() right after containerExec(), or read the stdout and stderr streams as the command runs.",
       );
     }
     return concat(this.#chunks);
@@ -154,6 +159,7 @@ export class Drain {
       this.#chunks.push(bytes);
       this.#queuedBytes += bytes.byteLength;
       if (this.#claim === undefined) this.#trim();
+      if (this.#claim === "output" && this.#queuedBytes > EXEC_OUTPUT_MAX_BYTES) this.#onOverflow?.();
     }
     this.#wake();
   }

@@ -47,6 +47,14 @@ export function execTimeoutError(cmd: readonly string[], timeoutMs: number): Con
   );
 }
 
+/** `output()` of `cmd` met more than `maxBytes` on one stream: the command was killed. */
+export function execOutputTooLargeError(cmd: readonly string[], stream: string, maxBytes: number): Error {
+  return new RangeError(
+    `exec ${describeCommand(cmd)}: output() keeps at most ${maxBytes} bytes of each stream and ${stream} went ` +
+      `past it, so the command was killed (SIGKILL). Read the ${stream} stream instead for output this large.`,
+  );
+}
+
 /** What an error the runtime threw or rejected with, starting or running `cmd`, means for the caller. */
 export function execRuntimeError(cmd: readonly string[], error: unknown): Error {
   const message = messageOf(error);

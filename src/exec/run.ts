@@ -9,9 +9,10 @@ import { RpcTarget } from "cloudflare:workers";
 import { signalNumber } from "../lifecycle/lifecycle";
 import type { ContainerRuntime, RuntimeExecProcess } from "../runtime";
 import type { Signal, SignalInteger } from "../types";
-import { Drain } from "./drain";
+import { Drain, EXEC_OUTPUT_MAX_BYTES } from "./drain";
 import {
   EXEC_CANNOT_RUN_EXIT_CODE,
+  execOutputTooLargeError,
   execRuntimeError,
   execTimeoutError,
   isShellMissingText,
@@ -115,8 +116,11 @@ export class ExecHandle extends RpcTarget {
     this.#process = process;
     this.#cmd = cmd;
     this.#limits = limits;
-    const stdout = new Drain("stdout", process.stdout);
-    const stderr = new Drain("stderr", process.stderr);
+    // output() keeps everything, up to a bound: past it the command is killed rather than the object's memory.
+    const overflow = (name: "stdout" | "stderr") => () =>
+      limits.fail(execOutputTooLargeError(cmd, name, EXEC_OUTPUT_MAX_BYTES));
+    const stdout = new Drain("stdout", process.stdout, overflow("stdout"));
+    const stderr = new Drain("stderr", process.stderr, overflow("stderr"));
     this.#stdout = stdout;
     this.#stderr = stderr;
     limits.onFail((error) => {
@@ -220,8 +224,8 @@ export class CommandLimits {
     this.failed.catch(() => undefined);
     const { cmd, timeoutMs, signal } = request;
     const timer =
-      timeoutMs === undefined ? undefined : setTimeout(() => this.#fail(execTimeoutError(cmd, timeoutMs)), timeoutMs);
-    const onAbort = () => this.#fail(signal?.reason);
+      timeoutMs === undefined ? undefined : setTimeout(() => this.fail(execTimeoutError(cmd, timeoutMs)), timeoutMs);
+    const onAbort = () => this.fail(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     this.#clear = () => {
       if (timer !== undefined) clearTimeout(timer);
@@ -254,7 +258,8 @@ export class CommandLimits {
     this.#clear();
   }
 
-  #fail(error: unknown): void {
+  /** End the command with `error` (timeout, abort, output over its bound): kill it, fail its readers. */
+  fail(error: unknown): void {
     if (this.#ended) return;
     this.#failure = { error };
     for (const listener of this.#listeners) listener(error);

@@ -5,7 +5,7 @@ import { RpcTarget } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ContainerTimeoutError } from "../../src/errors";
 import { execWithoutWakeError, parseExecRequest, runExec } from "../../src/exec";
-import { EXEC_UNREAD_BUFFER_BYTES } from "../../src/exec/drain";
+import { EXEC_OUTPUT_MAX_BYTES, EXEC_UNREAD_BUFFER_BYTES } from "../../src/exec/drain";
 import { ContainerNotRunningError, ExecShellMissingError } from "../../src/exec/errors";
 import type { ContainerRuntime } from "../../src/runtime";
 import { FakeContainer } from "../../src/testing";
@@ -90,6 +90,20 @@ describe("output()", () => {
   it("an unknown command exits 127 with the shell's message (the fake's default)", async () => {
     const run = await runExec(running(), ["nope"], {}, activity());
     expect(await run.output()).toEqual({ stdout: "", stderr: "sh: 1: nope: not found\n", exitCode: 127 });
+  });
+
+  it("keeps at most EXEC_OUTPUT_MAX_BYTES of a stream: past it the command is killed, output() says why", async () => {
+    const chunk = new Uint8Array(1024 * 1024).fill(97);
+    const chunks = Array.from({ length: EXEC_OUTPUT_MAX_BYTES / chunk.byteLength + 2 }, () => chunk);
+    const fake = running({ execHandler: () => ({ stdout: chunks, runMs: Number.POSITIVE_INFINITY }) });
+    const counts = activity();
+    const run = await runExec(fake, ["yes"], {}, counts);
+    await expect(run.output()).rejects.toThrow(
+      `output() keeps at most ${EXEC_OUTPUT_MAX_BYTES} bytes of each stream and stdout went past it, ` +
+        "so the command was killed (SIGKILL)",
+    );
+    expect(fake.execCalls[0]!.kills).toContain(9);
+    expect(counts.ends).toBe(1);
   });
 
   it("returns the same result when called twice", async () => {
