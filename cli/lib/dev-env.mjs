@@ -10,7 +10,6 @@ import {
   constants,
   copyFileSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   rmSync,
   writeFileSync,
@@ -21,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { findOnPath } from "../checks/docker.mjs";
 import { locateConfig, readConfig } from "../checks/project.mjs";
 import { findPackageDir, findSidecarImage, findToolchain, readManifest, splitImage } from "./packages.mjs";
+import { fillNodeRootfs, lddLibraries } from "./rootfs.mjs";
 import { firstLine, run } from "./run.mjs";
 import { PACKAGE_VERSION, STANDIN_IMAGE, staticBusybox } from "./standin.mjs";
 
@@ -150,8 +150,7 @@ async function inspectImage(docker, image) {
 /** Shared libraries (and the loader) `ldd` lists for `binary`; none for a static binary or without ldd. */
 async function sharedLibraries(binary, env) {
   const result = await run("ldd", [binary], { timeoutMs: 10_000, env });
-  if (result.code !== 0) return [];
-  return [...result.stdout.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((match) => match[1]);
+  return result.code === 0 ? lddLibraries(result.stdout) : [];
 }
 
 /**
@@ -162,22 +161,13 @@ async function sharedLibraries(binary, env) {
 export async function buildStandin({ docker, tag, classicBuilder, env, nodeBinary = process.execPath }) {
   const context = mkdtempSync(join(tmpdir(), "workerd-containers-standin-"));
   try {
-    const rootfs = join(context, "rootfs");
-    const put = (source, target) => {
-      mkdirSync(dirname(join(rootfs, target)), { recursive: true });
-      copyFileSync(source, join(rootfs, target)); // follows symlinks: real files at the linked names
-    };
-    put(nodeBinary, "/usr/local/bin/node");
-    chmodSync(join(rootfs, "usr/local/bin/node"), 0o755);
     const libraries = await sharedLibraries(nodeBinary, env);
-    for (const library of libraries) put(library, library);
-    for (const file of ["sidecar.mjs", "test-ca.pem"]) put(join(SIDECAR_SOURCE, file), `/sidecar/${file}`);
+    const files = ["sidecar.mjs", "test-ca.pem"].map((file) => [join(SIDECAR_SOURCE, file), `/sidecar/${file}`]);
     // workerd also runs this image as its snapshot-clone helper, which restores directory
     // snapshots with /bin/cp: a static busybox (Debian's busybox-static) provides it.
     const busybox = await staticBusybox(env);
-    if (busybox) put(busybox, "/bin/busybox");
-    mkdirSync(join(rootfs, "tmp"), { recursive: true });
-    chmodSync(join(rootfs, "tmp"), 0o1777);
+    if (busybox) files.push([busybox, "/bin/busybox"]);
+    fillNodeRootfs(join(context, "rootfs"), { node: nodeBinary, libraries, files });
     writeFileSync(
       join(context, "Dockerfile"),
       [
