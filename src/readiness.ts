@@ -4,7 +4,7 @@
  * answers within a budget (`pollUntilReady`), with cancellable waits.
  */
 
-import { FIRST_POLL_DELAY_MS } from "./constants";
+import { FAST_POLL_WINDOW_MS, PROBE_SPACING_MS } from "./constants";
 import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "./errors";
 import type { RuntimeFailure } from "./errors";
 import type { ContainerRuntime } from "./runtime";
@@ -95,7 +95,7 @@ export function abortError(signal: AbortSignal): ContainerAbortedError {
 export interface PollOptions {
   /** Absolute time (ms since epoch) after which the wait fails. */
   deadline: number;
-  /** Largest delay between attempts; early attempts come sooner. */
+  /** Largest gap between probes; early probes come sooner (see {@link probeSpacing}). */
   maxIntervalMs: number;
   /** Cancels the wait. */
   signal?: AbortSignal;
@@ -119,9 +119,25 @@ export interface PollOptions {
 }
 
 /**
- * Probe `port` until it answers. Retries back off from a few milliseconds up
- * to `maxIntervalMs`, so a port that opens quickly is seen quickly (the
- * original polled at a flat 300 ms). Never outlives `deadline`.
+ * When each port of a runtime was last probed, so that waits one after the
+ * other (the instance, then its ports) keep the spacing between them too.
+ */
+const lastProbeAt = new WeakMap<ContainerRuntime, Map<number, number>>();
+
+/**
+ * The gap between the starts of two probes of a port: {@link PROBE_SPACING_MS}
+ * (or a smaller cap) for the first {@link FAST_POLL_WINDOW_MS} of a wait,
+ * then doubling up to the cap. The original polled at a flat 300 ms.
+ */
+export function probeSpacing(sinceStartMs: number, previousMs: number | undefined, capMs: number): number {
+  const base = Math.min(PROBE_SPACING_MS, capMs);
+  if (previousMs === undefined || sinceStartMs < FAST_POLL_WINDOW_MS) return base;
+  return Math.min(Math.max(previousMs * 2, base), Math.max(capMs, base));
+}
+
+/**
+ * Probe `port` until it answers, at most one probe per {@link probeSpacing}
+ * (a probe that takes longer is followed at once). Never outlives `deadline`.
  *
  * @returns how many attempts it took
  */
@@ -132,13 +148,23 @@ export async function pollUntilReady(
   options: PollOptions,
 ): Promise<number> {
   const now = options.now ?? Date.now;
-  let delay = Math.min(FIRST_POLL_DELAY_MS, options.maxIntervalMs);
+  const began = now();
+  const ports = lastProbeAt.get(runtime) ?? new Map<number, number>();
+  lastProbeAt.set(runtime, ports);
+  let spacing: number | undefined;
   let last: Extract<ProbeResult, { ready: false }> | undefined;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw abortError(options.signal);
+    const previous = ports.get(port);
+    const gap = Math.min(PROBE_SPACING_MS, options.maxIntervalMs);
+    if (attempt === 1 && previous !== undefined && now() - previous < gap) {
+      await sleep(Math.min(gap - (now() - previous), Math.max(0, options.deadline - now())), options.signal);
+    }
     const remaining = options.deadline - now();
     if (remaining <= 0 && attempt > 1) break;
     const timeout = Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining));
+    const probedAt = now();
+    ports.set(port, probedAt);
     const result = await sendProbe(runtime, port, url, timeout, options.signal, options.accept);
     if (result.ready) return attempt;
     if (options.signal?.aborted) throw abortError(options.signal);
@@ -149,10 +175,10 @@ export async function pollUntilReady(
     const verdict = options.giveUp?.(result);
     if (verdict === "ready") return attempt;
     if (verdict) throw verdict;
-    const wait = Math.min(delay, options.deadline - now());
-    if (wait <= 0) break;
-    await sleep(wait, options.signal);
-    delay = Math.min(delay * 2, options.maxIntervalMs);
+    spacing = probeSpacing(now() - began, spacing, options.maxIntervalMs);
+    const wait = Math.min(probedAt + spacing - now(), options.deadline - now());
+    if (options.deadline - now() <= 0) break;
+    if (wait > 0) await sleep(wait, options.signal);
   }
   throw new ContainerTimeoutError(
     `${options.headline ? `${options.headline}: ` : ""}${options.what} was not ready in time` +

@@ -223,6 +223,8 @@ export class FakeContainer implements ContainerRuntime {
   destroys = 0;
   /** Requests that reached a listening port (probes included). */
   readonly requests: FakeRequestRecord[] = [];
+  /** Every connection attempt to a port while the process ran, answered or not, with its time. */
+  readonly connectAttempts: { port: number; at: number }[] = [];
   /** Outbound interception registered by the library. */
   readonly intercepts = {
     /** `interceptOutboundHttp(host, fetcher)`, by host. */
@@ -490,6 +492,7 @@ export class FakeContainer implements ContainerRuntime {
     if (!process?.alive) throw new Error("The container is not running, consider calling start()");
     // Let the caller's code run first, as real network I/O would.
     await Promise.resolve();
+    this.connectAttempts.push({ port, at: Date.now() });
     const elapsed = Date.now() - process.startedAt;
     if (elapsed < this.instanceDelayMs) throw new Error(RUNTIME_MESSAGES.noInstance);
     const handler = this.ports.get(port);

@@ -1,5 +1,6 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { PROBE_SPACING_MS } from "../../src/constants";
 import { UnconfiguredContainer } from "./objects/containers";
 import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./harness";
 
@@ -217,6 +218,18 @@ describe("failures during start", () => {
     const res = await stub.fetch("http://x/late");
     expect(res.status).toBe(200);
     expect(fake.requests.filter((r) => r.url === "http://ping/").length).toBeGreaterThanOrEqual(1);
+  });
+
+  it(`a start probes a port at most once per ${PROBE_SPACING_MS} ms (instance wait, then port wait)`, async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.listenDelayMs = { 8080: 150 };
+    expect((await stub.fetch("http://x/late")).status).toBe(200);
+    const probes = fake.connectAttempts.filter((a) => a.port === 8080).map((a) => a.at);
+    // The instance wait's probe, the port wait's probes, then the request itself.
+    expect(probes.length).toBeGreaterThan(2);
+    const gaps = probes.slice(1, -1).map((at, i) => at - probes[i]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
   });
 
   it("the process exiting during start fails fast with a clear error (not after the whole budget)", async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { FALLBACK_PORT } from "../../src/constants";
+import { FALLBACK_PORT, PROBE_SPACING_MS } from "../../src/constants";
 import { ContainerTimeoutError } from "../../src/errors";
 import { assertPort, resolvePortsToWait } from "../../src/ports";
-import { pollUntilReady } from "../../src/readiness";
+import { pollUntilReady, probeSpacing } from "../../src/readiness";
 import type { ContainerRuntime } from "../../src/runtime";
 
 describe("assertPort", () => {
@@ -125,5 +125,64 @@ describe("pollUntilReady: the reason it reports", () => {
   it("reports the timeout when no probe ever said anything else", async () => {
     const message = await failureOf(refusingThenHanging(0), 60);
     expect(message).toMatch(/last error: probe of port 8080 timed out after \d+ ms/);
+  });
+});
+
+describe("pollUntilReady: the probe schedule", () => {
+  it.each([
+    // [ms since the wait began, previous spacing, cap, spacing]
+    [0, undefined, 50, 20],
+    [1_900, 20, 50, 20],
+    [2_100, 20, 50, 40],
+    [2_200, 40, 50, 50],
+    [5_000, 50, 50, 50],
+    [2_100, 20, 300, 40],
+    [9_000, 160, 300, 300],
+    [0, undefined, 5, 5],
+    [9_000, 5, 5, 5],
+    [9_000, 20, 1, 1],
+  ])(
+    "%d ms in, after a %s ms gap, with cap %d ms: the next probe comes %d ms after the last",
+    (since, previous, cap, expected) => {
+      expect(probeSpacing(since, previous, cap)).toBe(expected);
+    },
+  );
+
+  /** A port that refuses until `opensAfterMs`, recording when each probe started. */
+  function opensLate(opensAfterMs: number) {
+    const began = Date.now();
+    const probes: number[] = [];
+    const port = {
+      async fetch(): Promise<Response> {
+        probes.push(Date.now());
+        if (Date.now() - began < opensAfterMs) throw new Error("the container is not listening to port 8080");
+        return new Response("ok");
+      },
+    };
+    return { runtime: { getTcpPort: () => port } as unknown as ContainerRuntime, probes };
+  }
+
+  const poll = (runtime: ContainerRuntime) =>
+    pollUntilReady(runtime, 8080, "http://container/", {
+      deadline: Date.now() + 5_000,
+      maxIntervalMs: 50,
+      what: "Port 8080",
+    });
+
+  it(`starts probes at least ${PROBE_SPACING_MS} ms apart, and sees a late port`, async () => {
+    const { runtime, probes } = opensLate(150);
+    const attempts = await poll(runtime);
+    expect(attempts).toBe(probes.length);
+    expect(probes.length).toBeGreaterThan(1);
+    for (let i = 1; i < probes.length; i++)
+      expect(probes[i]! - probes[i - 1]!).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
+  });
+
+  it("keeps the spacing from one wait to the next on the same port (the instance, then its port)", async () => {
+    const { runtime, probes } = opensLate(0);
+    await poll(runtime);
+    await poll(runtime);
+    expect(probes).toHaveLength(2);
+    expect(probes[1]! - probes[0]!).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
   });
 });
