@@ -17,9 +17,10 @@ import type { StateStore } from "./state";
 import type { Supervisor } from "./supervisor";
 import { watchExit, type ExitOutcome } from "./monitor";
 import type { ResolvedConfig } from "../config";
-import { toContainerRequest } from "../proxy/http";
-import { builtInOf, builtInProbe, type ReadinessCheck, type ReadinessCheckOptions } from "../readiness-checks";
-import { noImageError, resolveImage, runtimeStartOptions, waitBudget, type WaitBudget } from "./start";
+import type { ReadinessCheck } from "../readiness-checks";
+import { runReadinessChecks } from "./checks";
+import { imageStartError, resolveImage, runtimeImages } from "./images";
+import { runtimeStartOptions, waitBudget, type WaitBudget } from "./start";
 import { type DiskPersistence, RestoreFailedError, restoredIds, withoutRestore } from "./persist";
 
 /** What the lifecycle needs from its `Container`. */
@@ -395,7 +396,7 @@ export class Lifecycle {
    */
   #runtimeOptions(config: ResolvedConfig, startOptions: ContainerStartConfigOptions | undefined): RuntimeStartOptions {
     const options = runtimeStartOptions(config.startDefaults, startOptions);
-    if (options.image !== undefined) options.image = resolveImage(options.image, this.#images());
+    if (options.image !== undefined) options.image = resolveImage(options.image, runtimeImages(this.#host.runtime));
     return this.#host.persistence.withRestore(options, config.persist);
   }
 
@@ -414,28 +415,6 @@ export class Lifecycle {
       // The start already read the configuration; a field changed since then fails the start as it is.
     }
     return new RestoreFailedError(ids, failure, startClean);
-  }
-
-  /** The runtime's named images (an older runtime has none, or throws when asked). */
-  #images(): Readonly<Record<string, string>> | undefined {
-    try {
-      return this.#host.runtime.images;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * A start of `image` failed with `error`: the error naming the image and
-   * the configured names when the runtime says it has no such image, or
-   * (it reports that only in its log) when the image is none of them.
-   */
-  #imageError(image: string | undefined, error: unknown): Error | undefined {
-    if (image === undefined) return undefined;
-    const images = this.#images() ?? {};
-    const unknown = Object.keys(images).length > 0 && !Object.values(images).includes(image);
-    if (classifyRuntimeError(error).kind !== "no-image" && !unknown) return undefined;
-    return noImageError(image, images, error);
   }
 
   /** Poll `port` until it answers (an accepted status, when `accept` is given). */
@@ -458,69 +437,19 @@ export class Lifecycle {
     });
   }
 
-  /**
-   * `readyOn`'s checks, side by side: the built-in ones polled like ports,
-   * the others called with the container and `{ signal, deadline, fetch }`.
-   * The signal aborts when the time is up or the process exits, and the
-   * wait ends then too, whatever a check does with it.
-   */
-  async #runChecks(
-    run: Run,
-    checks: readonly ReadinessCheck[],
-    config: ResolvedConfig,
-    budget: WaitBudget,
-  ): Promise<void> {
-    const controller = new AbortController();
-    const deadline = () => run.checkDeadline ?? budget.portDeadline;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // Re-armed while a later caller's longer budget keeps the pass going.
-    const arm = () => {
-      timer = setTimeout(
-        () => {
-          if (Date.now() < deadline()) return arm();
-          const ms = Math.max(0, deadline() - (run.startedAt ?? Date.now()));
-          controller.abort(new ContainerTimeoutError(`The readiness checks did not all pass within ${ms} ms`));
-        },
-        Math.max(0, deadline() - Date.now()),
-      );
-    };
-    arm();
-    void run.done.then(() => controller.abort(new Error("The container exited before its readiness checks passed.")));
-    const { signal } = controller;
-    const gaveUp = new Promise<never>((_resolve, reject) => {
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  /** `readyOn`'s checks for `run` (see {@link runReadinessChecks}), built-in ones polled like its ports. */
+  #runChecks(run: Run, checks: readonly ReadinessCheck[], config: ResolvedConfig, budget: WaitBudget): Promise<void> {
+    return runReadinessChecks({
+      checks,
+      config,
+      deadline: () => run.checkDeadline ?? budget.portDeadline,
+      startedAt: run.startedAt,
+      exited: run.done,
+      runtime: this.#host.runtime,
+      container: this.#host.hooks,
+      pollPort: (port, url, accept, deadline) =>
+        this.#pollPort(run, port, url, accept, { ...budget, portDeadline: deadline }, undefined),
     });
-    gaveUp.catch(() => undefined);
-    const fetch = (input: string | Request, port?: number) => {
-      const target = port ?? config.defaultPort ?? config.instancePort;
-      const { request } = toContainerRequest(input);
-      return this.#host.runtime.getTcpPort(target).fetch(request);
-    };
-    try {
-      await Promise.all(
-        checks.map((check) => {
-          const spec = builtInOf(check);
-          if (spec) {
-            // Polled like a port: its own deadline, and it ends when the process does.
-            const port = spec.port ?? config.defaultPort ?? config.instancePort;
-            const probe = builtInProbe(spec, config.pingUrl);
-            const until = { ...budget, portDeadline: deadline() };
-            return this.#pollPort(run, port, probe.url, probe.accept, until, undefined);
-          }
-          const options: ReadinessCheckOptions = { signal, deadline: deadline(), fetch };
-          const passed = Promise.resolve().then(() => check(this.#host.hooks, options));
-          return Promise.race([passed, gaveUp]).catch((error: unknown) => {
-            if (error === signal.reason) throw error;
-            const name = check.name || "(anonymous)";
-            throw new Error(`Readiness check ${name} failed: ${messageOf(error)}`, { cause: error });
-          });
-        }),
-      );
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      // A check still running (another failed first) is told to stop.
-      if (!signal.aborted) controller.abort(new Error("The readiness wait ended."));
-    }
   }
 
   #sharedStart(
@@ -640,7 +569,7 @@ export class Lifecycle {
         try {
           runtime.start(options);
         } catch (error) {
-          throw this.#imageError(options.image, error) ?? error;
+          throw imageStartError(this.#host.runtime, options.image, error) ?? error;
         }
       }
     } catch (error) {
@@ -717,7 +646,7 @@ export class Lifecycle {
     if (run.startError !== undefined) {
       const kind = classifyRuntimeError(run.startError).kind;
       if (kind === "no-instance" || kind === "rate-limited") return run.startError;
-      const image = this.#imageError(run.image, run.startError);
+      const image = imageStartError(this.#host.runtime, run.image, run.startError);
       if (image) return image;
       return new Error(`The runtime could not start the container: ${messageOf(run.startError)}`, {
         cause: run.startError,

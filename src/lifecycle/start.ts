@@ -1,8 +1,7 @@
 /**
  * @module lifecycle/start
  * Pure pieces of starting a container: the runtime's start options (checked
- * against the limits the deployed runtime enforces), image names resolved
- * through the runtime's `images`, the argument forms of `start`,
+ * against the limits the deployed runtime enforces), the argument forms of `start`,
  * `startAndWaitForPorts` and `waitForPort`, and the budgets of a wait.
  */
 
@@ -87,47 +86,6 @@ export function runtimeStartOptions(
   if (image !== undefined) options.image = image;
   if (instance !== undefined) options.instance = instance;
   return options;
-}
-
-/**
- * The image reference to start: `images[image]` when `image` is one of the
- * runtime's named images (`ctx.container.images`), else `image` itself (a
- * reference already).
- */
-export function resolveImage(image: string, images: Readonly<Record<string, string>> | undefined): string {
-  return images !== undefined && Object.hasOwn(images, image) ? images[image]! : image;
-}
-
-/**
- * The error to raise in place of the runtime's "No such image available
- * named …": names the image (as asked, or as the runtime named it) and the
- * named images this container has.
- */
-export function noImageError(
-  image: string,
-  images: Readonly<Record<string, string>> | undefined,
-  cause?: unknown,
-): Error {
-  const names = Object.keys(images ?? {});
-  // `image` may be a name or the reference a name stands for.
-  const named = names.find((name) => name === image) ?? names.find((name) => images![name] === image);
-  let message: string;
-  if (named !== undefined) {
-    message =
-      `No image ${JSON.stringify(images![named])} (named ${JSON.stringify(named)} in wrangler's ` +
-      "containers[].images) is available to this container: the runtime has no image under that reference; " +
-      "check that wrangler built or pulled it.";
-  } else if (names.length > 0) {
-    message =
-      `No image ${JSON.stringify(image)} is available to this container: configured named images are ` +
-      `${names.map((name) => JSON.stringify(name)).join(", ")} (wrangler's containers[].images), ` +
-      "or pass a full image reference.";
-  } else {
-    message =
-      `No image ${JSON.stringify(image)} is available to this container: no named images are configured ` +
-      "(wrangler's containers[].images), so pass a full image reference.";
-  }
-  return cause === undefined ? new Error(message) : new Error(message, { cause });
 }
 
 /** Labels within the deployed runtime's limits, else an error naming the label and the limit. */

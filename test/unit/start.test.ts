@@ -2,13 +2,12 @@ import { describe, expect, it } from "vitest";
 import { classifyRuntimeError } from "../../src/errors";
 import {
   INSTANCE_TYPE_NAMES,
-  noImageError,
   normaliseStartArgs,
-  resolveImage,
   runtimeStartOptions,
   waitBudget,
   type StartDefaults,
 } from "../../src/lifecycle/start";
+import { noImageError, resolveImage } from "../../src/lifecycle/images";
 import type { RuntimeStartOptions } from "../../src/runtime";
 import { FakeContainer } from "../../src/testing";
 import { FAKE_DEFAULT_IMAGE } from "../../src/testing/fake-runtime";
