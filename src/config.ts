@@ -29,7 +29,15 @@ export interface ConfigFields extends Partial<Omit<StartDefaults, "image" | "ins
   pingEndpoint: string;
   readyOn?: ReadyOn | ReadinessCheck[];
   persistDisk?: PersistDisk;
+  webSocketProxy?: WebSocketProxyMode;
 }
+
+/**
+ * How a WebSocket upgrade reaches the container: `"relay"` (the default; both
+ * ends accepted in the Durable Object, every message forwarded) or
+ * `"pass-through"` (the container's own upgrade response handed back).
+ */
+export type WebSocketProxyMode = "relay" | "pass-through";
 
 /** How one port is probed for readiness. */
 export interface ReadinessProbe {
@@ -61,6 +69,8 @@ export interface ResolvedConfig {
   readonly readinessChecks: readonly ReadinessCheck[] | undefined;
   /** `persistDisk`, checked; `undefined` when the class does not set it. */
   readonly persist: ResolvedPersist | undefined;
+  /** `webSocketProxy`, checked; `"relay"` when the class does not set it. */
+  readonly webSocketProxy: WebSocketProxyMode;
 }
 
 /** Resolve `fields`; throws naming the field and what is accepted. */
@@ -77,6 +87,7 @@ export function resolveConfig(fields: ConfigFields): ResolvedConfig {
   const form = readinessChecks ? undefined : (readyOn as ReadyOn | undefined);
   if (form !== undefined) assertReadyOn(form);
   const persist = resolvePersist(fields.persistDisk);
+  const webSocketProxy = resolveWebSocketProxy(fields.webSocketProxy);
   const pingUrl = `http://${fields.pingEndpoint}`;
   const plain: ReadinessProbe = { url: pingUrl };
   const checked = form === undefined ? undefined : httpCheck(form);
@@ -93,6 +104,7 @@ export function resolveConfig(fields: ConfigFields): ResolvedConfig {
     probeFor: (port: number) => (checked && port === checkedPort ? checked : plain),
     readinessChecks: readinessChecks && Object.freeze([...readinessChecks]),
     persist,
+    webSocketProxy,
   });
 }
 
@@ -139,6 +151,11 @@ export class ConfigCache {
     return value === undefined ? undefined : this.#duration("hardTimeout", value);
   }
 
+  /** `webSocketProxy`, read alone for each upgrade (a bad field elsewhere must not refuse it). */
+  webSocketProxy(): WebSocketProxyMode {
+    return resolveWebSocketProxy(this.#read().webSocketProxy);
+  }
+
   #duration(field: "sleepAfter" | "hardTimeout", value: string | number): number {
     const known = this.#durations.get(field);
     if (known?.value === value) return known.ms;
@@ -155,6 +172,17 @@ export class ConfigCache {
  */
 export function optional<T>(value: T): Exclude<T, (...args: never[]) => unknown> | undefined {
   return typeof value === "function" ? undefined : (value as Exclude<T, (...args: never[]) => unknown>);
+}
+
+/** `webSocketProxy` checked: `"relay"` when unset; throws naming what is accepted. */
+export function resolveWebSocketProxy(value: unknown): WebSocketProxyMode {
+  const mode = optional(value);
+  if (mode === undefined) return "relay";
+  if (mode === "relay" || mode === "pass-through") return mode;
+  throw new TypeError(
+    `Invalid webSocketProxy: ${JSON.stringify(mode) ?? String(mode)}. ` +
+      'Expected "relay" (the default) or "pass-through".',
+  );
 }
 
 function keyOf(f: ConfigFields): unknown[] {
@@ -180,6 +208,7 @@ function keyOf(f: ConfigFields): unknown[] {
     f.containerImage,
     f.instanceType,
     f.persistDisk,
+    f.webSocketProxy,
     // Compared by content too: code may change the object or push to its list in place.
     ...persistKey(f.persistDisk),
     ...(checks ?? []),

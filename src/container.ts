@@ -106,6 +106,8 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
   declare hardTimeout?: string | number;
   /** Opt-in: snapshot `{ directories }` (or `{ container: true }`) before the library's stops; starts restore it. */
   declare persistDisk?: PersistDisk;
+  /** Opt-in `"pass-through"`: WebSocket upgrades get the container's own socket, unrelayed (docs/behaviour.md). */
+  declare webSocketProxy?: "relay" | "pass-through";
   /** Accepted for compatibility with older documentation; no effect (containers start on demand). */
   manualStart?: boolean;
 
@@ -336,10 +338,7 @@ export class Container<Env = Cloudflare.Env> extends DurableObject<Env> {
     this.#core.renewActivity();
   }
 
-  /**
-   * Make sure the alarm fires within `ms` milliseconds.
-   * @default ms 1000
-   */
+  /** Make sure the alarm fires within `ms` milliseconds (default 1000). */
   async scheduleNextAlarm(ms: number = DEFAULT_NEXT_ALARM_MS): Promise<void> {
     await this.#core.alarmWithin(ms);
   }

@@ -321,7 +321,7 @@ export class ContainerCore {
     if (this.#overrides("renewActivityTimeout")) this.#owner.renewActivityTimeout();
     const tcp = this.runtime.getTcpPort(port);
     return isWebSocketUpgrade(request)
-      ? proxyWebSocket(tcp, request, this.activity)
+      ? proxyWebSocket(tcp, request, this.activity, this.config.webSocketProxy())
       : proxyHttp(tcp, request, this.activity);
   }
 

@@ -1,12 +1,14 @@
 /**
  * @module proxy/websocket
- * WebSocket proxying. Both ends are accepted in the Durable Object and
- * messages are relayed one by one, so the socket counts as activity for its
- * whole life. Text stays text, binary stays binary, order is kept, and close
- * codes and reasons pass through.
+ * WebSocket proxying. By default both ends are accepted in the Durable Object
+ * and messages are relayed one by one, so the socket counts as activity for
+ * its whole life. Text stays text, binary stays binary, order is kept, and
+ * close codes and reasons pass through. The opt-in `"pass-through"` mode hands
+ * the container's own upgrade response back instead (see docs/behaviour.md).
  */
 
 import type { ActivityTracker } from "../activity";
+import type { WebSocketProxyMode } from "../config";
 import type { RuntimeTcpPort } from "../runtime";
 import { sendUpstream } from "./http";
 
@@ -15,12 +17,15 @@ export async function proxyWebSocket(
   port: RuntimeTcpPort,
   request: Request,
   activity: ActivityTracker,
+  mode: WebSocketProxyMode = "relay",
 ): Promise<Response> {
   const { response: upstream, end } = await sendUpstream(port, request, activity);
   if (!end) return upstream;
   const container = upstream.webSocket;
-  if (!container) {
-    // The container answered without upgrading: hand its answer back as is.
+  if (!container || mode === "pass-through") {
+    // Not upgraded: the container's answer as is. Passed through: the runtime
+    // joins the client to the container's socket natively, and the library
+    // never sees a message or the close, so activity ends with the upgrade.
     end();
     return upstream;
   }

@@ -25,6 +25,7 @@ interface Env {
   CHECKS: NS<ChecksContainer>;
   NAMED: NS<NamedImagesContainer>;
   PERSISTING: NS<PersistingContainer>;
+  PASSTHROUGH: NS<PassThroughContainer>;
 }
 
 /** The general fixture: port 8080, hooks recorded. */
@@ -168,6 +169,11 @@ export class NamedImagesContainer extends RecordingContainer<Env> {
   }
 }
 
+/** WebSocket upgrades handed back as the container answered them (webSocketProxy = "pass-through"). */
+export class PassThroughContainer extends RecordingContainer<Env> {
+  override webSocketProxy = "pass-through" as const;
+}
+
 /** Only for getRandom: its instance names (instance-<n>) are shared by design. */
 export class RandomContainer extends RecordingContainer<Env> {}
 
@@ -186,6 +192,7 @@ export default serveFixtures<Env>(
     checks: [env.CHECKS, "ChecksContainer"],
     named: [env.NAMED, "NamedImagesContainer"],
     persisting: [env.PERSISTING, "PersistingContainer"],
+    passthrough: [env.PASSTHROUGH, "PassThroughContainer"],
   }),
   "random",
 );

@@ -17,6 +17,7 @@ import type {
 } from "./objects/egress";
 import type { AssignedEgressContainer } from "./objects/egress-assigned.js";
 import type { PersistContainer } from "./objects/persist";
+import type { PassThroughContainer, UpgradeRecordingContainer } from "./objects/websocket";
 
 declare global {
   interface Env extends Cloudflare.Env {}
@@ -37,6 +38,8 @@ declare global {
       ASSIGNED: DurableObjectNamespace<AssignedEgressContainer>;
       ABORTING: DurableObjectNamespace<AbortingContainer>;
       PERSIST: DurableObjectNamespace<PersistContainer>;
+      UPGRADES: DurableObjectNamespace<UpgradeRecordingContainer>;
+      PASSTHROUGH: DurableObjectNamespace<PassThroughContainer>;
     }
   }
 }

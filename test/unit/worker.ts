@@ -19,6 +19,7 @@ export {
 } from "./objects/egress";
 export { AssignedEgressContainer } from "./objects/egress-assigned.js";
 export { PersistContainer } from "./objects/persist";
+export { PassThroughContainer, UpgradeRecordingContainer } from "./objects/websocket";
 export { ContainerProxy } from "../../src";
 
 export default {
