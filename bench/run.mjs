@@ -12,9 +12,15 @@
 // Env: BENCH_ROUNDS (default 5), BENCH_ALARM_SECONDS (default 200),
 //      BENCH_QUICK=1 (small counts, for trying the harness out; writes latest-quick.*),
 //      BENCH_CONFIG (another wrangler config for bench/worker, for experiments),
-//      BENCH_SUFFIX (results go to latest<suffix>.md/.json instead).
-// `node bench/run.mjs --render [--update-results]` only re-renders latest.md
-// from latest.json in the same folder.
+//      BENCH_SUFFIX (results go to latest<suffix>.md/.json instead),
+//      BENCH_ONLY (comma list of sections to run, the others are left out of the table:
+//        warm (row 1), big (2), cold (3), ws (4), alarms (5), bundle (6), scale (7, 8);
+//        e.g. BENCH_ONLY=scale; results then go to latest-only-<sections>.* unless BENCH_SUFFIX says),
+//      BENCH_SCALE_N (default 1,4,16), BENCH_SCALE_ROUNDS (default min(BENCH_ROUNDS, 2)),
+//      BENCH_SCALE_SECONDS (default 60: the scale section's alarm/write window, half busy, half idle;
+//        bench/scale.mjs).
+// `node bench/run.mjs --render [--update-results]` only re-renders latest<BENCH_SUFFIX>.md
+// from latest<BENCH_SUFFIX>.json in the same folder.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,11 +32,24 @@ import { createRequire } from "node:module";
 import { buildFixtureImages } from "../fixtures/build-images.mjs";
 import { freePort, ROOT, startWranglerDev } from "../scripts/lib/devserver.mjs";
 import { rssBytes, workerdPids } from "../scripts/lib/proc.mjs";
+import { addScaleRows, runScale, scaleConfig, scaleErrors, scaleNotes } from "./scale.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5));
 const ALARM_SECONDS = Number(process.env.BENCH_ALARM_SECONDS ?? (QUICK ? 20 : 200));
 const VARIANTS = ["ours", "original", "direct"];
+const SECTIONS = ["warm", "big", "cold", "ws", "alarms", "bundle", "scale"];
+const ONLY = process.env.BENCH_ONLY
+  ? process.env.BENCH_ONLY.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)
+  : undefined;
+for (const name of ONLY ?? []) {
+  if (!SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section "${name}" (${SECTIONS.join(", ")})`);
+}
+/** Whether the section runs (BENCH_ONLY unset: all of them). */
+const runs = (section) => ONLY === undefined || ONLY.includes(section);
+const SCALE = scaleConfig(process.env, { rounds: ROUNDS, quick: QUICK });
 const LABEL = { ours: "workerd-containers", original: "@cloudflare/containers 0.3.7", direct: "direct (no library)" };
 const CFG = {
   warmRequests: QUICK ? 300 : 1500,
@@ -444,7 +463,7 @@ function renderMarkdown(report) {
   lines.push("");
   lines.push("## Bundle composition (minified bytes per source file, largest first)");
   lines.push("");
-  for (const v of ["ours", "original"]) {
+  for (const v of report.bundles ? ["ours", "original"] : []) {
     const files = report.bundles[v].byFile.filter((f) => f.bytes > 0);
     lines.push(
       `- ${LABEL[v]}: ${files
@@ -465,7 +484,7 @@ function renderMarkdown(report) {
 // ---------------------------------------------------------------- main
 async function main() {
   say(`${ROUNDS} round(s); alarm window ${ALARM_SECONDS} s${QUICK ? "; QUICK mode (small counts)" : ""}`);
-  say("1/7 Docker (scripts/setup-docker.sh) and images");
+  say("1/8 Docker (scripts/setup-docker.sh) and images");
   if (
     spawnSync("bash", [join(ROOT, "scripts/setup-docker.sh")], { stdio: ["ignore", "ignore", "inherit"] }).status !== 0
   ) {
@@ -476,15 +495,16 @@ async function main() {
     stdio: ["ignore", "ignore", "inherit"],
   });
 
-  say("2/7 bundle sizes (esbuild --minify --format=esm, gzip -9)");
-  const bundles = await bundleSizes();
-  for (const v of VARIANTS) say(`  ${v}: ${bundles[v].minified} B minified, ${bundles[v].gzip} B gzipped`);
+  if (runs("bundle")) say("2/8 bundle sizes (esbuild --minify --format=esm, gzip -9)");
+  const bundles = runs("bundle") ? await bundleSizes() : undefined;
+  for (const v of bundles ? VARIANTS : [])
+    say(`  ${v}: ${bundles[v].minified} B minified, ${bundles[v].gzip} B gzipped`);
 
   const runName = `wc-bench-${randomUUID().slice(0, 6)}`;
   const state = join(os.tmpdir(), runName);
   PORT = await freePort();
   say(
-    `3/7 wrangler dev bench/wrangler.jsonc on 127.0.0.1:${PORT} (builds the image; log: coverage/bench-wrangler.log)`,
+    `3/8 wrangler dev bench/wrangler.jsonc on 127.0.0.1:${PORT} (builds the image; log: coverage/bench-wrangler.log)`,
   );
   const server = await startWranglerDev({
     // BENCH_CONFIG: another wrangler config for the same Worker (e.g. `ours` aliased to a patched copy of src/).
@@ -497,55 +517,62 @@ async function main() {
   });
   const rounds = [];
   let alarms;
+  let scale;
   try {
     await server.ready;
     const pids = workerdPids(server.child.pid);
     say(`  workerd PID(s): ${pids.join(", ") || "none found"}`);
 
-    say("4/7 warm-up: start one container per variant");
-    for (const v of VARIANTS) {
+    // Rows 1, 2 and 4 run on the "warm" instances; the other sections start their own.
+    const warmUp = ["warm", "big", "ws"].some(runs);
+    if (warmUp) say("4/8 warm-up: start one container per variant");
+    for (const v of warmUp ? VARIANTS : []) {
       await control(v, "warm", "setup?delay=0");
       const res = await getOk(`/${v}/warm/`);
       say(`  ${v}: first answer after ${fmt(res.total, 0)} ms`);
       for (let i = 0; i < 100; i++) await getOk(`/${v}/warm/`);
     }
 
-    say(`5/7 ${ROUNDS} interleaved round(s)`);
-    for (let r = 0; r < ROUNDS; r++) {
+    const roundCount = ["warm", "big", "ws", "cold"].some(runs) ? ROUNDS : 0;
+    if (roundCount) say(`5/8 ${ROUNDS} interleaved round(s)`);
+    for (let r = 0; r < roundCount; r++) {
       const order = orderFor(r);
       const round = { order, warm: {}, upload: {}, download: {}, ws: {}, cold: {}, own: {} };
       say(`round ${r + 1}/${ROUNDS}: order ${order.join(", ")}`);
       await sleep(2_000); // let Docker finish removing the previous round's cold-start containers
-      for (const v of order) {
+      for (const v of runs("warm") ? order : []) {
         round.warm[v] = await warmThroughput(v);
         say(
           `  warm GET ${v}: ${fmt(round.warm[v].rps, 0)} req/s, p50 ${fmt(round.warm[v].p50, 2)} ms, p99 ` +
             `${fmt(round.warm[v].p99, 2)} ms`,
         );
       }
-      for (const v of order) {
+      for (const v of runs("big") ? order : []) {
         round.upload[v] = await bigUpload(v, pids);
         say(
           `  ${CFG.bigBytes / 1e6} MB in  ${v}: ${fmt(round.upload[v].mbps)} MB/s, workerd RSS ` +
             `+${fmt(round.upload[v].rssGrowth / 2 ** 20)} MiB`,
         );
       }
-      for (const v of order) {
+      for (const v of runs("big") ? order : []) {
         round.download[v] = await bigDownload(v, pids);
         say(
           `  ${CFG.bigBytes / 1e6} MB out ${v}: ${fmt(round.download[v].mbps)} MB/s, workerd RSS ` +
             `+${fmt(round.download[v].rssGrowth / 2 ** 20)} MiB`,
         );
       }
-      for (const spec of CFG.ws) {
+      for (const spec of runs("ws") ? CFG.ws : []) {
         const key = `${spec.size}`;
         round.ws[key] = {};
-        for (const v of order) {
+        // Row 4 also measures this package's opt-in pass-through, at a place in the order that rotates too.
+        const wsOrder = [...order];
+        wsOrder.splice(r % (order.length + 1), 0, "passthrough");
+        for (const v of wsOrder) {
           round.ws[key][v] = await wsEcho(v, spec);
           say(`  WebSocket ${spec.size} B ${v}: ${fmt(round.ws[key][v].msgsPerSec, 0)} msg/s`);
         }
       }
-      for (const delay of CFG.coldDelays) {
+      for (const delay of runs("cold") ? CFG.coldDelays : []) {
         round.cold[delay] = Object.fromEntries(VARIANTS.map((v) => [v, []]));
         round.own[delay] = [];
         for (let k = 0; k < CFG.coldPerRound; k++) {
@@ -560,51 +587,65 @@ async function main() {
       rounds.push(round);
     }
 
-    say(`6/7 sleepAfter timer cost: ${ALARM_SECONDS} s with steady traffic on one instance per variant, another idle`);
-    for (const v of VARIANTS) {
-      for (const instance of ["steady", "idle"]) {
-        await control(v, instance, "setup?delay=0");
-        await getOk(`/${v}/${instance}/`);
-      }
+    if (runs("scale")) {
+      say(`6/8 scale: N = ${SCALE.ns.join(", ")} instances per variant, ${SCALE.rounds} round(s) (bench/scale.mjs)`);
+      const helpers = { request, getOk, control, say, sleep, percentile, orderFor, VARIANTS, pids, runName };
+      scale = await runScale(helpers, SCALE);
+      say(`  scale section: ${fmt(scale.wallSeconds, 0)} s`);
     }
-    await sleep(2_000); // let start-up writes settle before counting
-    for (const v of VARIANTS) for (const instance of ["steady", "idle"]) await control(v, instance, "reset");
-    const windowStart = Date.now();
-    const windowEnd = windowStart + ALARM_SECONDS * 1000;
-    let steadyRequests = 0;
-    let lastReport = windowStart;
-    while (Date.now() < windowEnd) {
-      const tick = Date.now();
-      await Promise.all(VARIANTS.map((v) => getOk(`/${v}/steady/`).then(() => steadyRequests++)));
-      if (Date.now() - lastReport >= 30_000) {
-        lastReport = Date.now();
+
+    if (runs("alarms")) {
+      say(
+        `7/8 sleepAfter timer cost: ${ALARM_SECONDS} s with steady traffic on one instance per variant, ` +
+          "another idle",
+      );
+      for (const v of VARIANTS) {
+        for (const instance of ["steady", "idle"]) {
+          await control(v, instance, "setup?delay=0");
+          await getOk(`/${v}/${instance}/`);
+        }
+      }
+      await sleep(2_000); // let start-up writes settle before counting
+      for (const v of VARIANTS) for (const instance of ["steady", "idle"]) await control(v, instance, "reset");
+      const windowStart = Date.now();
+      const windowEnd = windowStart + ALARM_SECONDS * 1000;
+      let steadyRequests = 0;
+      let lastReport = windowStart;
+      while (Date.now() < windowEnd) {
+        const tick = Date.now();
+        await Promise.all(VARIANTS.map((v) => getOk(`/${v}/steady/`).then(() => steadyRequests++)));
+        if (Date.now() - lastReport >= 30_000) {
+          lastReport = Date.now();
+          say(
+            `  ${((lastReport - windowStart) / 1000).toFixed(0)}/${ALARM_SECONDS} s, ${steadyRequests} steady ` +
+              `requests so far`,
+          );
+        }
+        await sleep(Math.max(0, 1000 / CFG.alarmSteadyRps - (Date.now() - tick)));
+      }
+      const minutes = (Date.now() - windowStart) / 60_000;
+      alarms = { minutes, steadyRequests, steady: {}, idle: {} };
+      for (const v of VARIANTS) {
+        for (const instance of ["steady", "idle"]) {
+          const c = await control(v, instance, "counters");
+          alarms[instance][v] = {
+            alarmsPerMin: c.alarms / minutes,
+            setAlarmPerMin: c.setAlarm / minutes,
+            alarms: c.alarms,
+            setAlarm: c.setAlarm,
+            wrapped: c.wrapped,
+            writes: c.writes,
+            writesWrapped: c.writesWrapped,
+          };
+        }
         say(
-          `  ${((lastReport - windowStart) / 1000).toFixed(0)}/${ALARM_SECONDS} s, ${steadyRequests} steady ` +
-            `requests so far`,
+          `  ${v}: steady ${alarms.steady[v].alarms} alarm(s), ${alarms.steady[v].setAlarm} setAlarm; ` +
+            `idle ${alarms.idle[v].alarms} alarm(s), ${alarms.idle[v].setAlarm} setAlarm`,
         );
       }
-      await sleep(Math.max(0, 1000 / CFG.alarmSteadyRps - (Date.now() - tick)));
-    }
-    const minutes = (Date.now() - windowStart) / 60_000;
-    alarms = { minutes, steadyRequests, steady: {}, idle: {} };
-    for (const v of VARIANTS) {
-      for (const instance of ["steady", "idle"]) {
-        const c = await control(v, instance, "counters");
-        alarms[instance][v] = {
-          alarmsPerMin: c.alarms / minutes,
-          setAlarmPerMin: c.setAlarm / minutes,
-          alarms: c.alarms,
-          setAlarm: c.setAlarm,
-          wrapped: c.wrapped,
-        };
-      }
-      say(
-        `  ${v}: steady ${alarms.steady[v].alarms} alarm(s), ${alarms.steady[v].setAlarm} setAlarm; ` +
-          `idle ${alarms.idle[v].alarms} alarm(s), ${alarms.idle[v].setAlarm} setAlarm`,
-      );
     }
   } finally {
-    say("7/7 stopping wrangler dev and removing containers");
+    say("8/8 stopping wrangler dev and removing containers");
     await server.stop();
     rmSync(state, { recursive: true, force: true });
     agent.destroy();
@@ -616,75 +657,79 @@ async function main() {
   const summary = [];
   const add = (rowNo, metric, values, better, digits = 1) =>
     summary.push({ row: rowNo, metric, ...values, better, digits });
-  add(
-    1,
-    `warm GET throughput, req/s (${CFG.warmConcurrency} concurrent, ${CFG.warmRequests} requests)`,
-    per((r, v) => r.warm[v].rps),
-    "higher",
-    0,
-  );
-  add(
-    1,
-    "warm GET latency p50, ms",
-    per((r, v) => r.warm[v].p50),
-    "lower",
-    2,
-  );
-  add(
-    1,
-    "warm GET latency p99, ms",
-    per((r, v) => r.warm[v].p99),
-    "lower",
-    2,
-  );
-  add(
-    1,
-    "added p50 latency over direct, ms",
-    per((r, v) => r.warm[v].p50 - r.warm.direct.p50),
-    "lower",
-    2,
-  );
-  add(
-    1,
-    "added p99 latency over direct, ms",
-    per((r, v) => r.warm[v].p99 - r.warm.direct.p99),
-    "lower",
-    2,
-  );
-  add(
-    2,
-    `${CFG.bigBytes / 1e6} MB request body in, MB/s`,
-    per((r, v) => r.upload[v].mbps),
-    "higher",
-  );
-  add(
-    2,
-    `${CFG.bigBytes / 1e6} MB response body out, MB/s`,
-    per((r, v) => r.download[v].mbps),
-    "higher",
-  );
-  add(
-    2,
-    "workerd RSS growth during upload, MiB (max over rounds)",
-    Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.upload[v].rssGrowth)) / MB])),
-    "lower",
-  );
-  add(
-    2,
-    "workerd RSS growth during download, MiB (max over rounds)",
-    Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.download[v].rssGrowth)) / MB])),
-    "lower",
-  );
-  add(
-    2,
-    "workerd peak RSS, MiB (max over rounds)",
-    Object.fromEntries(
-      VARIANTS.map((v) => [v, Math.max(...rounds.flatMap((r) => [r.upload[v].rssPeak, r.download[v].rssPeak])) / MB]),
-    ),
-    "lower",
-  );
+  if (runs("warm")) {
+    add(
+      1,
+      `warm GET throughput, req/s (${CFG.warmConcurrency} concurrent, ${CFG.warmRequests} requests)`,
+      per((r, v) => r.warm[v].rps),
+      "higher",
+      0,
+    );
+    add(
+      1,
+      "warm GET latency p50, ms",
+      per((r, v) => r.warm[v].p50),
+      "lower",
+      2,
+    );
+    add(
+      1,
+      "warm GET latency p99, ms",
+      per((r, v) => r.warm[v].p99),
+      "lower",
+      2,
+    );
+    add(
+      1,
+      "added p50 latency over direct, ms",
+      per((r, v) => r.warm[v].p50 - r.warm.direct.p50),
+      "lower",
+      2,
+    );
+    add(
+      1,
+      "added p99 latency over direct, ms",
+      per((r, v) => r.warm[v].p99 - r.warm.direct.p99),
+      "lower",
+      2,
+    );
+  }
+  if (runs("big")) {
+    add(
+      2,
+      `${CFG.bigBytes / 1e6} MB request body in, MB/s`,
+      per((r, v) => r.upload[v].mbps),
+      "higher",
+    );
+    add(
+      2,
+      `${CFG.bigBytes / 1e6} MB response body out, MB/s`,
+      per((r, v) => r.download[v].mbps),
+      "higher",
+    );
+    add(
+      2,
+      "workerd RSS growth during upload, MiB (max over rounds)",
+      Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.upload[v].rssGrowth)) / MB])),
+      "lower",
+    );
+    add(
+      2,
+      "workerd RSS growth during download, MiB (max over rounds)",
+      Object.fromEntries(VARIANTS.map((v) => [v, Math.max(...rounds.map((r) => r.download[v].rssGrowth)) / MB])),
+      "lower",
+    );
+    add(
+      2,
+      "workerd peak RSS, MiB (max over rounds)",
+      Object.fromEntries(
+        VARIANTS.map((v) => [v, Math.max(...rounds.flatMap((r) => [r.upload[v].rssPeak, r.download[v].rssPeak])) / MB]),
+      ),
+      "lower",
+    );
+  }
   const own = {};
-  for (const delay of CFG.coldDelays) {
+  for (const delay of runs("cold") ? CFG.coldDelays : []) {
     own[delay] = median(rounds.flatMap((r) => r.own[delay]));
     const cold = Object.fromEntries(VARIANTS.map((v) => [v, median(rounds.flatMap((r) => r.cold[delay][v]))]));
     add(3, `cold start, listens after ${delay} ms: first request → first byte, ms`, cold, "lower", 0);
@@ -703,7 +748,7 @@ async function main() {
       0,
     );
   }
-  for (const spec of CFG.ws) {
+  for (const spec of runs("ws") ? CFG.ws : []) {
     add(
       4,
       `WebSocket echo, ${spec.size / 1024} KB messages, msg/s (${spec.window} in flight)`,
@@ -711,50 +756,62 @@ async function main() {
       "higher",
       0,
     );
+    const passThrough = median(rounds.map((round) => round.ws[`${spec.size}`].passthrough?.msgsPerSec));
+    add(
+      4,
+      `  … this package with webSocketProxy = "pass-through" (no relay), msg/s`,
+      { ...per((r, v) => r.ws[`${spec.size}`][v].msgsPerSec), ours: passThrough, original: NaN },
+      "higher",
+      0,
+    );
   }
-  add(
-    5,
-    "alarms fired per minute, steady traffic",
-    Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].alarmsPerMin])),
-    "lower",
-    2,
-  );
-  add(
-    5,
-    "alarms fired per minute, idle",
-    Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].alarmsPerMin])),
-    "lower",
-    2,
-  );
-  add(
-    5,
-    "storage.setAlarm calls per minute, steady traffic",
-    Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].setAlarmPerMin])),
-    "lower",
-    2,
-  );
-  add(
-    5,
-    "storage.setAlarm calls per minute, idle",
-    Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].setAlarmPerMin])),
-    "lower",
-    2,
-  );
-  add(
-    6,
-    "bundle of a minimal Worker, minified, bytes",
-    Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].minified])),
-    "lower",
-    0,
-  );
-  add(
-    6,
-    "bundle of a minimal Worker, minified + gzip, bytes",
-    Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].gzip])),
-    "lower",
-    0,
-  );
-
+  if (alarms) {
+    add(
+      5,
+      "alarms fired per minute, steady traffic",
+      Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].alarmsPerMin])),
+      "lower",
+      2,
+    );
+    add(
+      5,
+      "alarms fired per minute, idle",
+      Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].alarmsPerMin])),
+      "lower",
+      2,
+    );
+    add(
+      5,
+      "storage.setAlarm calls per minute, steady traffic",
+      Object.fromEntries(VARIANTS.map((v) => [v, alarms.steady[v].setAlarmPerMin])),
+      "lower",
+      2,
+    );
+    add(
+      5,
+      "storage.setAlarm calls per minute, idle",
+      Object.fromEntries(VARIANTS.map((v) => [v, alarms.idle[v].setAlarmPerMin])),
+      "lower",
+      2,
+    );
+  }
+  if (bundles) {
+    add(
+      6,
+      "bundle of a minimal Worker, minified, bytes",
+      Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].minified])),
+      "lower",
+      0,
+    );
+    add(
+      6,
+      "bundle of a minimal Worker, minified + gzip, bytes",
+      Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].gzip])),
+      "lower",
+      0,
+    );
+  }
+  if (scale) addScaleRows(scale, add, median, VARIANTS);
   const notes = [
     `Row 1: ${CFG.warmRequests} GET / (a ~100-byte JSON answer) per variant and round, ${CFG.warmConcurrency} ` +
       `in flight, keep-alive client on loopback; latency is request start to end of body. "Added" = the ` +
@@ -774,9 +831,13 @@ async function main() {
       `retries after 2 ms, doubling to 20 ms.`,
     `Row 4: one WebSocket per variant and round to the fixture's /ws echo through the Worker and the Durable ` +
       `Object; binary messages, a fixed number in flight ` +
-      `(${CFG.ws.map((s) => `${s.count} × ${s.size / 1024} KB, ${s.window} in flight`).join("; ")}).`,
-    `Row 5: over ${fmt(alarms.minutes, 2)} minutes, one running instance per variant got ${CFG.alarmSteadyRps} ` +
-      `requests/s (${alarms.steadyRequests} in total across variants) while another running instance got none. ` +
+      `(${CFG.ws.map((s) => `${s.count} × ${s.size / 1024} KB, ${s.window} in flight`).join("; ")}). ` +
+      `The "pass-through" line is this package with webSocketProxy = "pass-through" (a fourth class, ` +
+      `OursPassThrough, interleaved with the three): the container's own upgrade response is handed back and ` +
+      `nothing is relayed, so the socket counts as activity only until the upgrade (docs/behaviour.md); ` +
+      `its "ours/orig." is not a comparison and shows —.`,
+    `Row 5: over ${fmt(alarms?.minutes, 2)} minutes, one running instance per variant got ${CFG.alarmSteadyRps} ` +
+      `requests/s (${alarms?.steadyRequests} in total across variants) while another running instance got none. ` +
       `Counted: calls of each class's alarm() (an override that calls super) and of ctx.storage.setAlarm ` +
       `(wrapped in the constructor). sleepAfter = "2h" for both libraries, so no container stops during the ` +
       `window. Direct has no idle timer: its zeros are the floor, ratios to it are undefined (—).`,
@@ -784,38 +845,49 @@ async function main() {
       `variant (a Container subclass with defaultPort and sleepAfter + a fetch handler using getContainer; ` +
       `direct: the same by hand), gzip level 9 via node:zlib. This package is bundled from its TypeScript ` +
       `sources (src/), as wrangler does through the alias.`,
+    ...(scale ? scaleNotes(scale, median, VARIANTS) : []),
     "The three variants share one wrangler dev process, one Docker daemon and a 2-core machine: absolute " +
       "figures are noisy; the interleaving and the same-round ratios are what to compare.",
-  ];
+  ].filter((note) => {
+    // Only the notes of the rows in the table (BENCH_ONLY leaves sections out).
+    const rowNo = /^Row (\d+)/.exec(note)?.[1];
+    return rowNo === undefined || summary.some((m) => m.row === Number(rowNo));
+  });
   const report = {
     date: new Date().toISOString(),
     wallSeconds: (Date.now() - started) / 1000,
     machine: machine(),
     versions: versions(),
-    config: { rounds: ROUNDS, quick: QUICK, alarmSeconds: ALARM_SECONDS, ...CFG },
+    config: { rounds: ROUNDS, quick: QUICK, alarmSeconds: ALARM_SECONDS, sections: ONLY ?? SECTIONS, ...CFG },
     summary,
     containerOwnTimeMs: own,
     alarms,
     bundles,
     rounds,
+    scale,
     notes,
   };
   const out = join(ROOT, RESULTS_DIR);
   mkdirSync(out, { recursive: true });
-  const suffix = process.env.BENCH_SUFFIX ?? (QUICK ? "-quick" : "");
+  const suffix = process.env.BENCH_SUFFIX ?? (ONLY ? `-only-${ONLY.join("-")}` : QUICK ? "-quick" : "");
   writeFileSync(join(out, `latest${suffix}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(out, `latest${suffix}.md`), renderMarkdown(report));
   console.log("");
   console.log(renderMarkdown(report).split("## How each row")[0]);
   say(`done in ${fmt(report.wallSeconds, 0)} s: ${RESULTS_DIR}/latest${suffix}.md and latest${suffix}.json`);
+  if (scale && scaleErrors(scale) > 0) {
+    console.error(`[bench] failed: ${scaleErrors(scale)} error(s) under ${SCALE.clients} concurrent clients (row 8)`);
+    process.exitCode = 1;
+  }
 }
 
 if (process.argv.includes("--render")) {
   // Re-render latest.md from latest.json (after a change to the table's layout).
   const out = join(ROOT, RESULTS_DIR);
-  const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
-  writeFileSync(join(out, "latest.md"), renderMarkdown(report));
-  console.log(`[bench] rendered ${join(out, "latest.md")} from latest.json`);
+  const suffix = process.env.BENCH_SUFFIX ?? "";
+  const report = JSON.parse(readFileSync(join(out, `latest${suffix}.json`), "utf8"));
+  writeFileSync(join(out, `latest${suffix}.md`), renderMarkdown(report));
+  console.log(`[bench] rendered ${join(out, `latest${suffix}.md`)} from latest${suffix}.json`);
 } else
   main().catch((error) => {
     console.error(`[bench] failed: ${error?.stack ?? error}`);

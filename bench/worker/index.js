@@ -4,6 +4,7 @@
 //   OursContainer     workerd-containers (this repository's src/, via wrangler's alias)
 //   OriginalContainer @cloudflare/containers 0.3.7 (npm alias cloudflare-containers-original)
 //   DirectContainer   no library: ctx.container.start() + getTcpPort(8080).fetch()
+//   OursPassThrough   OursContainer with webSocketProxy = "pass-through" (row 4 only; route /passthrough/)
 // Routes: /<ours|original|direct>/<instance>/<path...> → that variant's DO,
 // with the URL rewritten to /<path...>. Control paths (/__bench/...) are
 // answered by the DO itself and never reach the container.
@@ -17,22 +18,69 @@ const SLEEP_AFTER = "2h";
 
 /** Per-instance counters, shared by the three classes' control endpoints. */
 function makeCounters() {
-  return { alarms: 0, setAlarm: 0 };
+  return { alarms: 0, setAlarm: 0, writes: zeroWrites(), writesWrapped: [], sqlSamples: [] };
 }
 
-/** Counts ctx.storage.setAlarm calls (the idle timer's storage writes), where the runtime lets us wrap it. */
-function countSetAlarm(ctx, counters) {
+/** Storage writes by kind (bench/scale.mjs sums them): ctx.storage, ctx.storage.kv and sql.exec writes. */
+const zeroWrites = () => ({ put: 0, delete: 0, setAlarm: 0, deleteAlarm: 0, kvPut: 0, kvDelete: 0, sqlWrite: 0 });
+// sql.exec statements that change the database (SELECT and PRAGMA reads are not counted).
+const SQL_WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|CREATE|DROP|ALTER)\b/i;
+
+/** Replaces target[name] with a counting wrapper; whether the runtime kept the replacement. */
+function wrapMethod(target, name, count) {
   try {
-    const storage = ctx.storage;
-    const original = storage.setAlarm.bind(storage);
-    storage.setAlarm = (...args) => {
-      counters.setAlarm++;
-      return original(...args);
+    const original = target?.[name];
+    if (typeof original !== "function") return false;
+    const bound = original.bind(target);
+    const wrapper = (...args) => {
+      count(...args);
+      return bound(...args);
     };
-    return true;
+    target[name] = wrapper;
+    return target[name] === wrapper;
   } catch {
     return false;
   }
+}
+
+/** The same object on every read of storage[name] (so a wrapped method there stays wrapped), or undefined. */
+function stableMember(storage, name) {
+  try {
+    const first = storage[name];
+    return first && first === storage[name] ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Counts ctx.storage.setAlarm calls (the idle timer's storage writes), where the runtime lets us wrap it,
+ * and every storage write by kind into counters.writes (counters.writesWrapped lists the kinds counted).
+ */
+function countSetAlarm(ctx, counters) {
+  const storage = ctx.storage;
+  const w = () => counters.writes;
+  const wrapped = wrapMethod(storage, "setAlarm", () => {
+    counters.setAlarm++;
+    w().setAlarm++;
+  });
+  const kinds = {
+    put: wrapMethod(storage, "put", () => w().put++),
+    delete: wrapMethod(storage, "delete", () => w().delete++),
+    setAlarm: wrapped,
+    deleteAlarm: wrapMethod(storage, "deleteAlarm", () => w().deleteAlarm++),
+    kvPut: wrapMethod(stableMember(storage, "kv"), "put", () => w().kvPut++),
+    kvDelete: wrapMethod(stableMember(storage, "kv"), "delete", () => w().kvDelete++),
+    sqlWrite: wrapMethod(stableMember(storage, "sql"), "exec", (query) => {
+      // miniflare's own bookkeeping (the __miniflare_do_name table, written once per object) is no variant's.
+      if (typeof query !== "string" || !SQL_WRITE.test(query) || query.includes("__miniflare")) return;
+      w().sqlWrite++;
+      // The first few statements, to tell where writes come from.
+      if (counters.sqlSamples.length < 4) counters.sqlSamples.push(query.trim().slice(0, 100));
+    }),
+  };
+  counters.writesWrapped = Object.keys(kinds).filter((kind) => kinds[kind]);
+  return wrapped;
 }
 
 function control(self, url) {
@@ -43,9 +91,17 @@ function control(self, url) {
     return Response.json({ ok: true, delay });
   }
   if (op === "counters") return Response.json({ ...self.counters, wrapped: self.wrapped });
+  if (op === "abort") {
+    // Cleanup after /__bench/destroy (bench/scale.mjs): resets the Durable Object at once, so workerd removes
+    // its networking sidecar now instead of when the idle object is evicted. The request itself fails.
+    self.ctx.abort("bench cleanup");
+    return Response.json({ ok: true });
+  }
   if (op === "reset") {
     self.counters.alarms = 0;
     self.counters.setAlarm = 0;
+    self.counters.writes = zeroWrites();
+    self.counters.sqlSamples = [];
     return Response.json({ ok: true });
   }
   return undefined;
@@ -84,6 +140,11 @@ function instrumented(Base) {
 }
 
 export class OursContainer extends instrumented(Ours) {}
+
+/** This package with the opt-in WebSocket pass-through (bench row 4 only; route /passthrough/). */
+export class OursPassThrough extends OursContainer {
+  webSocketProxy = "pass-through";
+}
 
 export class OriginalContainer extends instrumented(Original) {}
 
@@ -143,7 +204,7 @@ export class DirectContainer extends DurableObject {
   }
 }
 
-const BINDINGS = { ours: "OURS", original: "ORIGINAL", direct: "DIRECT" };
+const BINDINGS = { ours: "OURS", original: "ORIGINAL", direct: "DIRECT", passthrough: "OURS_PASS" };
 
 export default {
   async fetch(request, env) {
