@@ -10,7 +10,7 @@
  * The object form (`readyOn = { path, status }`) stays; either shape works.
  */
 
-import { CONTAINER_BASE_URL } from "./constants";
+import { CONTAINER_BASE_URL, PROBE_SPACING_MS } from "./constants";
 import { describeValue } from "./errors";
 import { assertPort } from "./ports";
 
@@ -128,7 +128,7 @@ function builtIn(spec: BuiltInCheck, name: string): ReadinessCheck {
     const port = spec.port ?? container.defaultPort;
     if (port === undefined) throw new Error(`${name}: no port given and no defaultPort set.`);
     const { url, accept } = builtInProbe(spec, `${CONTAINER_BASE_URL}/`);
-    for (let delayMs = 10; ; delayMs = Math.min(delayMs * 2, 500)) {
+    for (let delayMs = PROBE_SPACING_MS; ; delayMs = Math.min(delayMs * 2, 500)) {
       const answer = await options.fetch(url, port).catch(() => undefined);
       await answer?.body?.cancel();
       if (answer && (!accept || accept(answer.status))) return;

@@ -66,6 +66,30 @@ function lastErrorText(last: Extract<ProbeResult, { ready: false }>, port: numbe
 
 const ORIGINAL_NOT_LISTENING = "the container is not listening";
 
+/**
+ * Wait for `promise` to settle, at most `ms`; never rejects. The timer is
+ * cleared when the promise wins: a pending timer would keep the Durable
+ * Object from being evicted (and its container's sidecar from going) for
+ * that long after the work is done.
+ */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([
+      promise.then(
+        () => undefined,
+        () => undefined,
+      ),
+      bound,
+    ]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
 /** Wait `ms`, or reject with a {@link ContainerAbortedError} when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

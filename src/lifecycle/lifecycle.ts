@@ -8,7 +8,7 @@
 import { SIGNAL_NUMBERS } from "../constants";
 import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
-import { abortError, pollUntilReady, sleep, type ProbeResult } from "../readiness";
+import { abortError, pollUntilReady, settleWithin, sleep, type ProbeResult } from "../readiness";
 import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
 import type { OutboundController } from "../outbound/controller";
 import type { ContainerEvent } from "../events";
@@ -292,7 +292,7 @@ export class Lifecycle {
     await this.#host.runtime.destroy();
     // The exit follows the kill at once; the bound only guards against a
     // runtime whose monitor() never settles.
-    await Promise.race([run.done, new Promise((resolve) => setTimeout(resolve, DESTROY_EXIT_WAIT_MS))]);
+    await settleWithin(run.done, DESTROY_EXIT_WAIT_MS);
   }
 
   /**
@@ -609,9 +609,7 @@ export class Lifecycle {
    */
   async #exitReported(run: Run): Promise<boolean> {
     if (run.ended) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([run.done, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_REPORT_GRACE_MS)))]);
-    if (timer !== undefined) clearTimeout(timer);
+    await settleWithin(run.done, EXIT_REPORT_GRACE_MS);
     return run.ended;
   }
 

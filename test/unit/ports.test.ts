@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FALLBACK_PORT, PROBE_SPACING_MS } from "../../src/constants";
 import { ContainerTimeoutError } from "../../src/errors";
 import { assertPort, resolvePortsToWait } from "../../src/ports";
-import { pollUntilReady, probeSpacing } from "../../src/readiness";
+import { pollUntilReady, probeSpacing, settleWithin } from "../../src/readiness";
 import type { ContainerRuntime } from "../../src/runtime";
 
 describe("assertPort", () => {
@@ -184,5 +184,32 @@ describe("pollUntilReady: the probe schedule", () => {
     await poll(runtime);
     expect(probes).toHaveLength(2);
     expect(probes[1]! - probes[0]!).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
+  });
+});
+
+describe("settleWithin", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("leaves no timer behind when the promise settles first (a pending one would keep the object alive)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await settleWithin(Promise.resolve("done"), 10_000);
+    await settleWithin(Promise.reject(new Error("failed")), 10_000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("gives up after its bound when the promise never settles", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let done = false;
+    const waiting = settleWithin(new Promise(() => {}), 10_000).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await waiting;
+    expect(done).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
