@@ -26,6 +26,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
+import vm from "node:vm";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
@@ -242,15 +243,65 @@ function wsEcho(variant, { size, count, window }) {
   });
 }
 
-/** First request to first byte on a fresh instance whose server listens after `delay` ms. */
+/**
+ * First request to first byte on a fresh instance whose server listens after `delay` ms; `trace` is how
+ * the Durable Object spent that time (see bench/worker's traceContainer), `null` if it could not trace.
+ */
 async function coldStart(variant, delay, tag) {
   const instance = `cold-${tag}-${delay}-${randomUUID().slice(0, 8)}`;
   await control(variant, instance, `setup?delay=${delay}`); // the Durable Object exists; no container yet
   const res = await request(`/${variant}/${instance}/`, { timeoutMs: 60_000 });
   if (res.status !== 200)
     throw new Error(`${variant} cold start (${delay} ms): HTTP ${res.status} ${res.body?.slice(0, 200)}`);
+  const trace = summariseTrace(await control(variant, instance, "trace"));
   await control(variant, instance, "destroy");
-  return res.ttfb;
+  return { ttfb: res.ttfb, trace };
+}
+
+/** This package's probe schedule, read from its constants (src/constants.ts), so the text cannot go stale. */
+function ourProbeSchedule() {
+  const source = readFileSync(join(ROOT, "src/constants.ts"), "utf8");
+  const constant = (name) =>
+    Number(source.match(new RegExp(`export const ${name} = ([\\d_]+);`))?.[1].replace(/_/g, ""));
+  const spacing = constant("PROBE_SPACING_MS");
+  const windowMs = constant("FAST_POLL_WINDOW_MS");
+  const cap = constant("DEFAULT_MAX_POLL_INTERVAL_MS");
+  return (
+    `starts probes of a port at least ${spacing} ms apart for the first ${windowMs / 1000} s of a wait, then ` +
+    `doubles the gap up to ${cap} ms (no waitInterval given)`
+  );
+}
+
+/** One sample's first connection attempts per variant (ms after start()), from the last round. */
+function probeScheduleSample(rounds) {
+  const last = rounds.at(-1)?.coldTrace;
+  if (!last) return "";
+  const delay = Object.keys(last).at(-1);
+  const lines = VARIANTS.map((v) => {
+    const trace = last[delay][v].find(Boolean);
+    return trace ? `${v} ${trace.schedule.map((x) => fmt(x, 0)).join(", ")}${trace.attempts > 12 ? ", …" : ""}` : "";
+  }).filter(Boolean);
+  return lines.length
+    ? `Attempts of one sample (listens after ${delay} ms), ms after start(): ${lines.join("; ")}.`
+    : "";
+}
+
+/** A cold start's timeline in phases (ms) and its probe schedule: attempts and the gaps between them. */
+function summariseTrace(t) {
+  if (!t.traced || t.received === null || t.start === null || t.answered === null || t.responded === null) {
+    return null;
+  }
+  const gaps = t.attempts.slice(1).map((at, i) => at - t.attempts[i]);
+  return {
+    beforeStart: t.start - t.received,
+    startToAnswer: t.answered - t.start,
+    answerToResponse: t.responded - t.answered,
+    attempts: t.attempts.length,
+    minGap: gaps.length ? Math.min(...gaps) : NaN,
+    medianGap: median(gaps),
+    // The first attempts, relative to start(): the schedule as it was used.
+    schedule: t.attempts.slice(0, 12).map((at) => at - t.start),
+  };
 }
 
 /** Docker Engine API over its socket (what workerd uses too: no CLI start-up in the measurement). */
@@ -353,9 +404,59 @@ export default { fetch(request, env) { ` +
     const byFile = Object.entries(inputs)
       .map(([file, { bytesInOutput }]) => ({ file: file.replace(/^.*node_modules\//, ""), bytes: bytesInOutput }))
       .sort((a, b) => b.bytes - a.bytes);
-    sizes[variant] = { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, byFile };
+    const compileMs = await compileTime(variant, sources[variant], build);
+    sizes[variant] = { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, byFile, compileMs };
   }
   return sizes;
+}
+
+/**
+ * What the bundle's size costs a fresh isolate: V8 compiling the minified script (node:vm, as CommonJS so
+ * that it compiles without a module loader; not run), median of 30, each a distinct source so none is cached.
+ */
+async function compileTime(variant, contents, build) {
+  const result = await build({
+    stdin: { contents, resolveDir: ROOT, loader: "js" },
+    bundle: true,
+    minify: true,
+    format: "cjs",
+    platform: "neutral",
+    target: "es2022",
+    external: ["cloudflare:workers"],
+    alias: { "workerd-containers": join(ROOT, "src/index.ts") },
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].text;
+  const times = [];
+  for (let i = 0; i < 30; i++) {
+    const source = `${code}\n// ${variant} ${i}`;
+    const t0 = performance.now();
+    new vm.Script(source, { filename: `${variant}-${i}.js` });
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Which feature each of this package's source files belongs to, for the bundle's composition by feature. */
+const FEATURES = [
+  ["containerExec", /^src\/exec\//],
+  ["persistDisk", /^src\/lifecycle\/persist\.ts$/],
+  ["readiness checks", /^src\/(readiness-checks|lifecycle\/checks)\.ts$/],
+  ["restart policy + hardTimeout", /^src\/lifecycle\/supervisor\.ts$/],
+  ["named images", /^src\/lifecycle\/images\.ts$/],
+  ["outbound interception", /^src\/outbound\//],
+];
+
+/** Minified bytes by feature (the rest: what the original's features take in this package). */
+function bytesByFeature(byFile) {
+  const totals = new Map([...FEATURES.map(([name]) => [name, 0]), ["everything else", 0]]);
+  for (const { file, bytes } of byFile) {
+    const path = file.replace(/^.*\/src\//, "src/");
+    const feature = FEATURES.find(([, pattern]) => pattern.test(path))?.[0] ?? "everything else";
+    totals.set(feature, totals.get(feature) + bytes);
+  }
+  return [...totals];
 }
 
 // ---------------------------------------------------------------- report
@@ -472,6 +573,10 @@ function renderMarkdown(report) {
         .join(", ")}${files.length > 12 ? ", …" : ""}`,
     );
   }
+  if (report.bundles) {
+    const features = bytesByFeature(report.bundles.ours.byFile);
+    lines.push(`- ${LABEL.ours}, by feature: ${features.map(([name, bytes]) => `${name} ${bytes}`).join(", ")}`);
+  }
   lines.push("");
   lines.push("## Raw per-round figures");
   lines.push("");
@@ -574,10 +679,16 @@ async function main() {
       }
       for (const delay of runs("cold") ? CFG.coldDelays : []) {
         round.cold[delay] = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+        round.coldTrace ??= {};
+        round.coldTrace[delay] = Object.fromEntries(VARIANTS.map((v) => [v, []]));
         round.own[delay] = [];
         for (let k = 0; k < CFG.coldPerRound; k++) {
           round.own[delay].push(await containerOwnTime(delay));
-          for (const v of order) round.cold[delay][v].push(await coldStart(v, delay, `r${r}k${k}`));
+          for (const v of order) {
+            const { ttfb, trace } = await coldStart(v, delay, `r${r}k${k}`);
+            round.cold[delay][v].push(ttfb);
+            round.coldTrace[delay][v].push(trace);
+          }
         }
         say(
           `  cold start, listens after ${delay} ms: own ${round.own[delay].map((x) => fmt(x, 0)).join("/")} ms; ` +
@@ -747,6 +858,18 @@ async function main() {
       "lower",
       0,
     );
+    // Where the time went, inside the Durable Object (older results have no traces).
+    const traces = (v) => rounds.flatMap((r) => r.coldTrace?.[delay]?.[v] ?? []).filter(Boolean);
+    if (VARIANTS.every((v) => traces(v).length > 0)) {
+      const phase = (key) => Object.fromEntries(VARIANTS.map((v) => [v, median(traces(v).map((t) => t[key]))]));
+      add(3, `  … in the object: request → container start() called, ms`, phase("beforeStart"), "lower", 0);
+      add(3, `  … in the object: start() → first answered connection, ms`, phase("startToAnswer"), "lower", 0);
+      add(3, `  … in the object: first answer → response ready, ms`, phase("answerToResponse"), "lower", 0);
+      add(3, `  … connection attempts until the first answer (probes)`, phase("attempts"), "lower", 0);
+      const shortest = Object.fromEntries(VARIANTS.map((v) => [v, Math.min(...traces(v).map((t) => t.minGap))]));
+      add(3, `  … shortest gap between two attempts (all samples), ms`, shortest, "higher", 0);
+      add(3, `  … median gap between attempts, ms`, phase("medianGap"), "lower", 0);
+    }
   }
   for (const spec of runs("ws") ? CFG.ws : []) {
     add(
@@ -810,6 +933,15 @@ async function main() {
       "lower",
       0,
     );
+    if (VARIANTS.every((v) => bundles[v].compileMs !== undefined)) {
+      add(
+        6,
+        "  … V8 compile time of that bundle, ms (what a fresh isolate pays for its size)",
+        Object.fromEntries(VARIANTS.map((v) => [v, bundles[v].compileMs])),
+        "lower",
+        2,
+      );
+    }
   }
   if (scale) addScaleRows(scale, add, median, VARIANTS);
   const notes = [
@@ -826,9 +958,13 @@ async function main() {
       `timed); timed: GET / from sending the request to its first body byte, which includes starting the app ` +
       `container and workerd's networking sidecar container. The container's own time = Docker Engine API create ` +
       `+ start of the same image until it answers HTTP on a published port (polled every 2 ms), same delays, ` +
-      `interleaved with the variants. ${CFG.coldPerRound} sample(s) per delay per round. The original polls ` +
-      `readiness every 300 ms; this package retries after 5 ms, doubling up to waitInterval (300 ms); direct ` +
-      `retries after 2 ms, doubling to 20 ms.`,
+      `interleaved with the variants. ${CFG.coldPerRound} sample(s) per delay per round. Probe schedules: the ` +
+      `original polls readiness every 300 ms; this package ${ourProbeSchedule()}; direct retries after 2 ms, ` +
+      `doubling to 20 ms. The "in the object" lines split the same samples by what the Durable Object saw ` +
+      `(Date.now() there, which workerd moves on at each I/O; bench/worker wraps ctx.container's start() and ` +
+      `getTcpPort()): until it called start(), until a connection to the container was first answered (the ` +
+      `readiness wait), and until the response was ready; every connection attempt in between is counted, and ` +
+      `the gaps between them are the probe schedule as used. ${probeScheduleSample(rounds)}`,
     `Row 4: one WebSocket per variant and round to the fixture's /ws echo through the Worker and the Durable ` +
       `Object; binary messages, a fixed number in flight ` +
       `(${CFG.ws.map((s) => `${s.count} × ${s.size / 1024} KB, ${s.window} in flight`).join("; ")}). ` +
@@ -844,7 +980,8 @@ async function main() {
     `Row 6: esbuild ${"--bundle --minify --format=esm --external:cloudflare:workers"} of a minimal Worker per ` +
       `variant (a Container subclass with defaultPort and sleepAfter + a fetch handler using getContainer; ` +
       `direct: the same by hand), gzip level 9 via node:zlib. This package is bundled from its TypeScript ` +
-      `sources (src/), as wrangler does through the alias.`,
+      `sources (src/), as wrangler does through the alias. The compile time is V8 (this Node) compiling the ` +
+      `same minified bundle as CommonJS with node:vm, not running it; median of 30 distinct sources.`,
     ...(scale ? scaleNotes(scale, median, VARIANTS) : []),
     "The three variants share one wrangler dev process, one Docker daemon and a 2-core machine: absolute " +
       "figures are noisy; the interleaving and the same-round ratios are what to compare.",

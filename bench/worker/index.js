@@ -83,13 +83,63 @@ function countSetAlarm(ctx, counters) {
   return wrapped;
 }
 
+/**
+ * One cold start as the Durable Object saw it (Date.now(), which workerd moves on at each I/O): when the
+ * request arrived, when ctx.container.start() was called, when each connection attempt to the container
+ * began until one was answered (the probe schedule), and when the response was handed back. Row 3 reads
+ * it through /__bench/trace; /__bench/setup starts a new one.
+ */
+const newTrace = () => ({ received: null, start: null, attempts: [], answered: null, responded: null });
+
+/** Wraps ctx.container's start() and getTcpPort() to fill self.trace; whether the runtime kept both. */
+function traceContainer(ctx, self) {
+  self.trace = newTrace();
+  const container = ctx.container;
+  const started = wrapMethod(container, "start", () => {
+    self.trace.start ??= Date.now();
+  });
+  try {
+    const getTcpPort = container.getTcpPort.bind(container);
+    const wrapper = (port) => {
+      const tcp = getTcpPort(port);
+      return {
+        fetch: (...args) => traceAttempt(self.trace, () => tcp.fetch(...args)),
+        connect: (...args) => tcp.connect(...args),
+      };
+    };
+    container.getTcpPort = wrapper;
+    return started && container.getTcpPort === wrapper;
+  } catch {
+    return false;
+  }
+}
+
+/** One connection attempt: recorded from the traced request's arrival until the first one answered. */
+async function traceAttempt(trace, send) {
+  const recording = trace.received !== null && trace.answered === null;
+  if (recording) trace.attempts.push(Date.now());
+  const response = await send();
+  if (recording) trace.answered ??= Date.now();
+  return response;
+}
+
+/** Runs the traced request's handler, recording its arrival and when its response was ready. */
+async function traced(self, handle) {
+  self.trace.received ??= Date.now();
+  const response = await handle();
+  self.trace.responded ??= Date.now();
+  return response;
+}
+
 function control(self, url) {
   const op = url.pathname.slice("/__bench/".length);
   if (op === "setup") {
     const delay = url.searchParams.get("delay") ?? "0";
     self.envVars = { PORTS: String(PORT), START_DELAY_MS: delay };
+    self.trace = newTrace();
     return Response.json({ ok: true, delay });
   }
+  if (op === "trace") return Response.json({ ...self.trace, traced: self.traced });
   if (op === "counters") return Response.json({ ...self.counters, wrapped: self.wrapped });
   if (op === "abort") {
     // Cleanup after /__bench/destroy (bench/scale.mjs): resets the Durable Object at once, so workerd removes
@@ -120,6 +170,7 @@ function instrumented(Base) {
       super(ctx, env);
       this.counters = makeCounters();
       this.wrapped = countSetAlarm(ctx, this.counters);
+      this.traced = traceContainer(ctx, this);
     }
     async alarm(info) {
       this.counters.alarms++;
@@ -134,7 +185,7 @@ function instrumented(Base) {
         }
         return control(this, url) ?? new Response("unknown control", { status: 404 });
       }
-      return super.fetch(request);
+      return traced(this, () => super.fetch(request));
     }
   };
 }
@@ -155,6 +206,7 @@ export class DirectContainer extends DurableObject {
     this.envVars = { PORTS: String(PORT) };
     this.counters = makeCounters();
     this.wrapped = countSetAlarm(ctx, this.counters);
+    this.traced = traceContainer(ctx, this);
     this.starting = undefined;
   }
   async alarm() {
@@ -193,14 +245,16 @@ export class DirectContainer extends DurableObject {
       }
       return control(this, url) ?? new Response("unknown control", { status: 404 });
     }
-    if (!this.ctx.container.running || this.starting === undefined) {
-      this.starting ??= this.ensureStarted().catch((error) => {
-        this.starting = undefined;
-        throw error;
-      });
-    }
-    await this.starting;
-    return this.ctx.container.getTcpPort(PORT).fetch(request);
+    return traced(this, async () => {
+      if (!this.ctx.container.running || this.starting === undefined) {
+        this.starting ??= this.ensureStarted().catch((error) => {
+          this.starting = undefined;
+          throw error;
+        });
+      }
+      await this.starting;
+      return this.ctx.container.getTcpPort(PORT).fetch(request);
+    });
   }
 }
 
