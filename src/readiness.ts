@@ -160,6 +160,27 @@ export function probeSpacing(sinceStartMs: number, previousMs: number | undefine
 }
 
 /**
+ * Wait until `gap` ms have passed since `previous` (by the clock the probes
+ * are stamped with: workerd's moves in whole milliseconds at I/O, so one
+ * sleep may end a millisecond short), or until the deadline.
+ */
+async function untilGap(
+  previous: number | undefined,
+  gap: number,
+  options: PollOptions,
+  now: () => number,
+): Promise<void> {
+  if (options.signal?.aborted) throw abortError(options.signal);
+  if (previous === undefined) return;
+  // A few tries only: a clock that does not move (a test's frozen Date) must not stall the wait.
+  for (let tries = 0; tries < 3; tries++) {
+    const wait = Math.min(previous + gap - now(), options.deadline - now());
+    if (wait <= 0) return;
+    await sleep(Math.max(1, wait), options.signal);
+  }
+}
+
+/**
  * Probe `port` until it answers, at most one probe per {@link probeSpacing}
  * (a probe that takes longer is followed at once). Never outlives `deadline`.
  *
@@ -177,18 +198,14 @@ export async function pollUntilReady(
   lastProbeAt.set(runtime, ports);
   let spacing: number | undefined;
   let last: Extract<ProbeResult, { ready: false }> | undefined;
+  // The gap before the first probe keeps the spacing from a wait just before on this port.
+  let gap = Math.min(PROBE_SPACING_MS, options.maxIntervalMs);
   for (let attempt = 1; ; attempt++) {
-    if (options.signal?.aborted) throw abortError(options.signal);
-    const previous = ports.get(port);
-    const gap = Math.min(PROBE_SPACING_MS, options.maxIntervalMs);
-    if (attempt === 1 && previous !== undefined && now() - previous < gap) {
-      await sleep(Math.min(gap - (now() - previous), Math.max(0, options.deadline - now())), options.signal);
-    }
+    await untilGap(ports.get(port), gap, options, now);
     const remaining = options.deadline - now();
     if (remaining <= 0 && attempt > 1) break;
     const timeout = Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining));
-    const probedAt = now();
-    ports.set(port, probedAt);
+    ports.set(port, now());
     const result = await sendProbe(runtime, port, url, timeout, options.signal, options.accept);
     if (result.ready) return attempt;
     if (options.signal?.aborted) throw abortError(options.signal);
@@ -199,10 +216,9 @@ export async function pollUntilReady(
     const verdict = options.giveUp?.(result);
     if (verdict === "ready") return attempt;
     if (verdict) throw verdict;
-    spacing = probeSpacing(now() - began, spacing, options.maxIntervalMs);
-    const wait = Math.min(probedAt + spacing - now(), options.deadline - now());
     if (options.deadline - now() <= 0) break;
-    if (wait > 0) await sleep(wait, options.signal);
+    spacing = probeSpacing(now() - began, spacing, options.maxIntervalMs);
+    gap = spacing;
   }
   throw new ContainerTimeoutError(
     `${options.headline ? `${options.headline}: ` : ""}${options.what} was not ready in time` +
