@@ -33,6 +33,7 @@ import { createRequire } from "node:module";
 import { buildFixtureImages } from "../fixtures/build-images.mjs";
 import { freePort, ROOT, startWranglerDev } from "../scripts/lib/devserver.mjs";
 import { rssBytes, workerdPids } from "../scripts/lib/proc.mjs";
+import { wsEcho as echoOver } from "./lib/ws-echo.mjs";
 import { addScaleRows, runScale, scaleConfig, scaleErrors, scaleNotes } from "./scale.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -203,44 +204,10 @@ async function bigDownload(variant, pids) {
   return { mbps: CFG.bigBytes / 1e6 / seconds, rssGrowth: peak - baseline, rssPeak: peak };
 }
 
-/** Echoes `count` binary messages of `size` bytes with `window` in flight; messages/s. */
-function wsEcho(variant, { size, count, window }) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${PORT}/${variant}/warm/ws`);
-    ws.binaryType = "arraybuffer";
-    const payload = new Uint8Array(size).fill(42);
-    let sent = 0;
-    let received = 0;
-    let t0;
-    const timer = setTimeout(() => {
-      ws.close();
-      reject(new Error(`${variant} ws ${size} B: ${received}/${count} echoes after 60 s`));
-    }, 60_000);
-    const send = () => {
-      sent++;
-      ws.send(payload);
-    };
-    ws.onopen = () => {
-      t0 = performance.now();
-      while (sent < Math.min(window, count)) send();
-    };
-    ws.onmessage = (event) => {
-      const length = typeof event.data === "string" ? event.data.length : event.data.byteLength;
-      if (length !== size) return;
-      received++;
-      if (sent < count) send();
-      if (received === count) {
-        const seconds = (performance.now() - t0) / 1000;
-        clearTimeout(timer);
-        ws.close();
-        resolve({ msgsPerSec: count / seconds, mbps: (count * size) / 1e6 / seconds });
-      }
-    };
-    ws.onerror = (event) => {
-      clearTimeout(timer);
-      reject(new Error(`${variant} ws ${size} B: ${event.message ?? "error"}`));
-    };
-  });
+/** Row 4: the echo through one variant's warm instance; { msgsPerSec, mbps }. */
+function wsEcho(variant, spec) {
+  const url = `ws://127.0.0.1:${PORT}/${variant}/warm/ws`;
+  return echoOver(url, spec, { what: `${variant} ws ${spec.size} B` });
 }
 
 /**

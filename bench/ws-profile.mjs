@@ -35,6 +35,7 @@ import { join, resolve } from "node:path";
 import { buildFixtureImages } from "../fixtures/build-images.mjs";
 import { freePort, ROOT, startWranglerDev } from "../scripts/lib/devserver.mjs";
 import { workerdPids } from "../scripts/lib/proc.mjs";
+import { wsEcho as echoOver } from "./lib/ws-echo.mjs";
 
 const env = process.env;
 const VARIANTS = (env.WS_PROFILE_VARIANTS ?? "ours,direct").split(",").filter(Boolean);
@@ -63,42 +64,10 @@ async function getOk(path) {
   return body;
 }
 
-/** The bench's row-4 measurement: `count` binary messages of `size` bytes, `window` in flight; msg/s. */
-function wsEcho(variant, { size, count, window }) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${base.replace("http", "ws")}/${variant}/prof/ws`);
-    ws.binaryType = "arraybuffer";
-    const payload = new Uint8Array(size).fill(42);
-    let sent = 0;
-    let received = 0;
-    let t0;
-    const timer = setTimeout(() => {
-      ws.close();
-      reject(new Error(`${variant}: ${received}/${count} echoes after 120 s`));
-    }, 120_000);
-    const send = () => {
-      sent++;
-      ws.send(payload);
-    };
-    ws.onopen = () => {
-      t0 = performance.now();
-      while (sent < Math.min(window, count)) send();
-    };
-    ws.onmessage = (event) => {
-      if (event.data.byteLength !== size) return;
-      received++;
-      if (sent < count) send();
-      if (received === count) {
-        clearTimeout(timer);
-        ws.close();
-        resolve(count / ((performance.now() - t0) / 1000));
-      }
-    };
-    ws.onerror = (event) => {
-      clearTimeout(timer);
-      reject(new Error(`${variant}: ${event.message ?? "WebSocket error"}`));
-    };
-  });
+/** The bench's row-4 measurement (bench/lib/ws-echo.mjs) through `variant`; msg/s. */
+async function wsEcho(variant, spec) {
+  const url = `${base.replace("http", "ws")}/${variant}/prof/ws`;
+  return (await echoOver(url, spec, { what: variant, timeoutMs: 120_000 })).msgsPerSec;
 }
 
 /** CPU time (ms, user + system) of each thread of `pids`, by "pid/thread name". */

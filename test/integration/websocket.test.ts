@@ -1,5 +1,6 @@
 // WebSocket proxying to a real container: both directions, text and binary,
-// order, close codes.
+// order, close codes; through the default relay and through the opt-in
+// webSocketProxy = "pass-through" (the container's own socket handed back).
 import { describe, expect, it } from "vitest";
 import { openSocket, useContainers } from "./client";
 
@@ -27,10 +28,10 @@ function nextMessages(ws: WebSocket, count: number): Promise<string[]> {
   });
 }
 
-describe("WebSocket", () => {
+// The fixture classes: "app" relays (the default), "passthrough" hands the container's socket back.
+describe.each(["app", "passthrough"])("WebSocket through %s", (kind) => {
   it("echoes text and binary frames in order, keeping their type", async () => {
-    const name = use("app");
-    const ws = await openSocket("app", name);
+    const ws = await openSocket(kind, use(kind));
     const expected: string[] = [];
     const replies = nextMessages(ws, 40);
     for (let i = 0; i < 40; i++) {
@@ -48,8 +49,7 @@ describe("WebSocket", () => {
   });
 
   it("carries a burst from the container in order, and large frames", async () => {
-    const name = use("app");
-    const ws = await openSocket("app", name);
+    const ws = await openSocket(kind, use(kind));
     const burst = nextMessages(ws, 200);
     ws.send("burst:200");
     expect(await burst).toEqual(Array.from({ length: 200 }, (_, i) => `t:msg ${i}`));
@@ -63,8 +63,7 @@ describe("WebSocket", () => {
   });
 
   it("passes the container's close code and reason to the client", async () => {
-    const name = use("app");
-    const ws = await openSocket("app", name);
+    const ws = await openSocket(kind, use(kind));
     const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve, { once: true }));
     ws.send("close:4001:bye now");
     const event = await closed;
