@@ -143,10 +143,42 @@ export interface PollOptions {
 }
 
 /**
- * When each port of a runtime was last probed, so that waits one after the
- * other (the instance, then its ports) keep the spacing between them too.
+ * The probes of one port of one runtime, shared by every wait on it (the
+ * instance wait, then the port wait; concurrent callers' waits; a readiness
+ * check on the port): when the last one began, and the ones in flight, by
+ * URL and accepted statuses. A wait that finds a probe in flight with its own
+ * URL takes that probe's answer instead of sending another one.
  */
-const lastProbeAt = new WeakMap<ContainerRuntime, Map<number, number>>();
+interface PortProbes {
+  lastAt: number | undefined;
+  readonly inflight: Map<string, Promise<SharedProbe>>;
+}
+
+/** A probe's answer, and the timeout it was sent with (a shorter one than usual can cut it short). */
+interface SharedProbe {
+  readonly result: ProbeResult;
+  readonly timeoutMs: number;
+}
+
+const probesByRuntime = new WeakMap<ContainerRuntime, Map<number, PortProbes>>();
+const acceptIds = new WeakMap<(status: number) => boolean, number>();
+let nextAcceptId = 1;
+
+function probesOf(runtime: ContainerRuntime, port: number): PortProbes {
+  const ports = probesByRuntime.get(runtime) ?? new Map<number, PortProbes>();
+  probesByRuntime.set(runtime, ports);
+  const probes = ports.get(port) ?? { lastAt: undefined, inflight: new Map<string, Promise<SharedProbe>>() };
+  ports.set(port, probes);
+  return probes;
+}
+
+/** Which probes answer the same question: the URL, and the accept rule by identity. */
+function probeKey(url: string, accept: ((status: number) => boolean) | undefined): string {
+  if (!accept) return url;
+  const id = acceptIds.get(accept) ?? nextAcceptId++;
+  acceptIds.set(accept, id);
+  return `${url} #${id}`;
+}
 
 /**
  * The gap between the starts of two probes of a port: {@link PROBE_SPACING_MS}
@@ -160,29 +192,85 @@ export function probeSpacing(sinceStartMs: number, previousMs: number | undefine
 }
 
 /**
- * Wait until `gap` ms have passed since `previous` (by the clock the probes
- * are stamped with: workerd's moves in whole milliseconds at I/O, so one
- * sleep may end a millisecond short), or until the deadline.
+ * One attempt of a wait: join the probe in flight with the same URL, or
+ * wait until `gap` ms after the port's last probe began and send one. The
+ * probe is not cancelled by this wait's signal (others may share it); the
+ * wait itself stops at once on its signal, and at its deadline.
  */
-async function untilGap(
-  previous: number | undefined,
+async function attemptProbe(
+  runtime: ContainerRuntime,
+  port: number,
+  url: string,
   gap: number,
+  first: boolean,
   options: PollOptions,
   now: () => number,
-): Promise<void> {
-  if (options.signal?.aborted) throw abortError(options.signal);
-  if (previous === undefined) return;
-  // A few tries only: a clock that does not move (a test's frozen Date) must not stall the wait.
-  for (let tries = 0; tries < 3; tries++) {
-    const wait = Math.min(previous + gap - now(), options.deadline - now());
-    if (wait <= 0) return;
+): Promise<SharedProbe> {
+  const probes = probesOf(runtime, port);
+  const key = probeKey(url, options.accept);
+  // Stalls of a clock that does not move (a test's frozen Date) are counted, so they cannot stall the wait.
+  let frozen = 0;
+  for (;;) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const joined = probes.inflight.get(key);
+    if (joined) return joinWithin(joined, port, Math.max(1, options.deadline - now()), options.signal);
+    // A gap carried over from an earlier wait leaves this one at least half its budget for its first probe.
+    const room = first ? (options.deadline - now()) / 2 : options.deadline - now();
+    const wait = Math.min((probes.lastAt ?? Number.NEGATIVE_INFINITY) + gap - now(), room);
+    if (wait <= 0 || frozen >= 3) break;
+    const before = now();
+    // workerd's clock moves in whole milliseconds at I/O: a sleep may end a millisecond short.
     await sleep(Math.max(1, wait), options.signal);
+    if (now() === before) frozen++;
   }
+  const timeoutMs = Math.max(1, Math.min(PROBE_TIMEOUT_MS, options.deadline - now()));
+  const sent = sendProbe(runtime, port, url, timeoutMs, undefined, options.accept);
+  // Stamped once the request is issued (sendProbe sends it before its first await), so the next
+  // probe is a full gap after this one even when the clock moved while it was being sent.
+  probes.lastAt = now();
+  const probe = sent.then((result) => ({ result, timeoutMs }));
+  probes.inflight.set(key, probe);
+  void probe.finally(() => {
+    if (probes.inflight.get(key) === probe) probes.inflight.delete(key);
+  });
+  return joinWithin(probe, port, timeoutMs + 1, options.signal);
+}
+
+/** A shared probe's answer, or a cut-short one when `ms` pass first; rejects when `signal` aborts. */
+function joinWithin(
+  probe: Promise<SharedProbe>,
+  port: number,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<SharedProbe> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<SharedProbe>((resolve, reject) => {
+    const finish = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      finish();
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      finish();
+      const error = new Error(`probe of port ${port} timed out after ${ms} ms`);
+      resolve({ result: { ready: false, failure: { kind: "unknown" }, error, timedOut: true }, timeoutMs: ms });
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    probe.then((shared) => {
+      finish();
+      resolve(shared);
+    }, reject);
+  });
 }
 
 /**
- * Probe `port` until it answers, at most one probe per {@link probeSpacing}
- * (a probe that takes longer is followed at once). Never outlives `deadline`.
+ * Probe `port` until it answers. Probes of a port start at least
+ * {@link probeSpacing} apart, whoever waits on it: concurrent waits share
+ * one probe (a probe that takes longer than the gap is followed at once).
+ * Never outlives `deadline`; the port is probed at least once.
  *
  * @returns how many attempts it took
  */
@@ -194,24 +282,18 @@ export async function pollUntilReady(
 ): Promise<number> {
   const now = options.now ?? Date.now;
   const began = now();
-  const ports = lastProbeAt.get(runtime) ?? new Map<number, number>();
-  lastProbeAt.set(runtime, ports);
   let spacing: number | undefined;
   let last: Extract<ProbeResult, { ready: false }> | undefined;
-  // The gap before the first probe keeps the spacing from a wait just before on this port.
+  // The first attempt keeps the spacing from a wait just before on this port too.
   let gap = Math.min(PROBE_SPACING_MS, options.maxIntervalMs);
   for (let attempt = 1; ; attempt++) {
-    await untilGap(ports.get(port), gap, options, now);
-    const remaining = options.deadline - now();
-    if (remaining <= 0 && attempt > 1) break;
-    const timeout = Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining));
-    ports.set(port, now());
-    const result = await sendProbe(runtime, port, url, timeout, options.signal, options.accept);
+    if (attempt > 1 && options.deadline - now() <= 0) break;
+    const { result, timeoutMs } = await attemptProbe(runtime, port, url, gap, attempt === 1, options, now);
     if (result.ready) return attempt;
     if (options.signal?.aborted) throw abortError(options.signal);
     // A probe cut short by the end of the budget says only that time ran
     // out; the failure before it (say, "not listening") is the better reason.
-    const cutShort = result.timedOut === true && timeout < PROBE_TIMEOUT_MS;
+    const cutShort = result.timedOut === true && timeoutMs < PROBE_TIMEOUT_MS;
     if (!(cutShort && last)) last = result;
     const verdict = options.giveUp?.(result);
     if (verdict === "ready") return attempt;

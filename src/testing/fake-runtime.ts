@@ -223,8 +223,8 @@ export class FakeContainer implements ContainerRuntime {
   destroys = 0;
   /** Requests that reached a listening port (probes included). */
   readonly requests: FakeRequestRecord[] = [];
-  /** Every connection attempt to a port while the process ran, answered or not, with its time. */
-  readonly connectAttempts: { port: number; at: number }[] = [];
+  /** Every connection attempt to a port while the process ran, with its time and whether a server took it. */
+  readonly connectAttempts: { port: number; at: number; listening: boolean }[] = [];
   /** Outbound interception registered by the library. */
   readonly intercepts = {
     /** `interceptOutboundHttp(host, fetcher)`, by host. */
@@ -490,15 +490,17 @@ export class FakeContainer implements ContainerRuntime {
   async #fetch(port: number, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const process = this.#process;
     if (!process?.alive) throw new Error("The container is not running, consider calling start()");
+    const attempt = { port, at: Date.now(), listening: false };
+    this.connectAttempts.push(attempt);
     // Let the caller's code run first, as real network I/O would.
     await Promise.resolve();
-    this.connectAttempts.push({ port, at: Date.now() });
     const elapsed = Date.now() - process.startedAt;
     if (elapsed < this.instanceDelayMs) throw new Error(RUNTIME_MESSAGES.noInstance);
     const handler = this.ports.get(port);
     if (!handler || elapsed < this.#listenDelay(port)) {
       throw new Error(`connect(): ${RUNTIME_MESSAGES.notListening} on port ${port}`);
     }
+    attempt.listening = true;
     const request = new Request(input, init);
     if (request.signal.aborted) throw request.signal.reason;
     this.requests.push({ port, method: request.method, url: request.url });

@@ -232,6 +232,18 @@ describe("failures during start", () => {
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
   });
 
+  it(`concurrent cold requests share the probes: still at most one per ${PROBE_SPACING_MS} ms`, async () => {
+    const stub = fresh(env.TEST);
+    const fake = await fakeOf(stub);
+    fake.listenDelayMs = { 8080: 150 };
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => stub.fetch(`http://x/${i}`)));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const refused = fake.connectAttempts.filter((a) => a.port === 8080 && !a.listening).map((a) => a.at);
+    expect(refused.length).toBeGreaterThan(2);
+    for (let i = 1; i < refused.length; i++)
+      expect(refused[i]! - refused[i - 1]!).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
+  });
+
   it("the process exiting during start fails fast with a clear error (not after the whole budget)", async () => {
     const stub = fresh(env.TEST);
     const fake = await fakeOf(stub);

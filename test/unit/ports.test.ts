@@ -178,6 +178,27 @@ describe("pollUntilReady: the probe schedule", () => {
       expect(probes[i]! - probes[i - 1]!).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
   });
 
+  it("concurrent waits on a port share its probes: still at most one per gap, and all see it open", async () => {
+    const { runtime, probes } = opensLate(150);
+    const attempts = await Promise.all(Array.from({ length: 10 }, () => poll(runtime)));
+    expect(attempts.every((n) => n >= 1)).toBe(true);
+    for (let i = 1; i < probes.length; i++)
+      expect(probes[i]! - probes[i - 1]!).toBeGreaterThanOrEqual(PROBE_SPACING_MS);
+    // The port opens after 150 ms: shared, about 8 probes; ten waits probing alone would send about 80.
+    expect(probes.length).toBeLessThan(20);
+  });
+
+  it("a short wait right after another keeps half its budget for its first probe", async () => {
+    // The port answers 5 ms after each connection: a probe squeezed to the last 2 ms of the budget would time out.
+    const port = {
+      fetch: () => new Promise<Response>((resolve) => setTimeout(() => resolve(new Response("ok")), 5)),
+    };
+    const runtime = { getTcpPort: () => port } as unknown as ContainerRuntime;
+    await poll(runtime);
+    const short = { deadline: Date.now() + 22, maxIntervalMs: 20, what: "Port 8080" };
+    await expect(pollUntilReady(runtime, 8080, "http://container/", short)).resolves.toBe(1);
+  });
+
   it("keeps the spacing from one wait to the next on the same port (the instance, then its port)", async () => {
     const { runtime, probes } = opensLate(0);
     await poll(runtime);
