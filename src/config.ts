@@ -10,6 +10,7 @@
 
 import { CONTAINER_BASE_URL, FALLBACK_PORT } from "./constants";
 import { parseDuration } from "./duration";
+import { describeValue } from "./errors";
 import { resolvePersist, type PersistDisk, type ResolvedPersist } from "./lifecycle/persist";
 import type { StartDefaults } from "./lifecycle/start";
 import { assertPort } from "./ports";
@@ -151,7 +152,10 @@ export class ConfigCache {
     return value === undefined ? undefined : this.#duration("hardTimeout", value);
   }
 
-  /** `webSocketProxy`, read alone for each upgrade (a bad field elsewhere must not refuse it). */
+  /**
+   * `webSocketProxy`, read alone for each upgrade, so a bad field elsewhere does not refuse it (a bad
+   * `webSocketProxy` is also refused by every start, as any bad field is).
+   */
   webSocketProxy(): WebSocketProxyMode {
     return resolveWebSocketProxy(this.#read().webSocketProxy);
   }
@@ -180,8 +184,7 @@ export function resolveWebSocketProxy(value: unknown): WebSocketProxyMode {
   if (mode === undefined) return "relay";
   if (mode === "relay" || mode === "pass-through") return mode;
   throw new TypeError(
-    `Invalid webSocketProxy: ${JSON.stringify(mode) ?? String(mode)}. ` +
-      'Expected "relay" (the default) or "pass-through".',
+    `Invalid webSocketProxy: ${describeValue(mode)}. Expected "relay" (the default) or "pass-through".`,
   );
 }
 

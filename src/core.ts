@@ -9,9 +9,9 @@
 
 import { ActivityTracker } from "./activity";
 import { AlarmClock, runAlarmCycle } from "./alarm";
-import { ConfigCache, optional, type ConfigFields, type ResolvedConfig } from "./config";
+import { ConfigCache, optional, type ConfigFields, type ResolvedConfig, type WebSocketProxyMode } from "./config";
 import { ACTIVITY_DEADLINE_KEY, FALLBACK_PORT } from "./constants";
-import { notRunningError, startFailureToHttpError } from "./errors";
+import { ContainerHttpError, messageOf, notRunningError, startFailureToHttpError } from "./errors";
 import type { ContainerEvent } from "./events";
 import { execWithoutWakeError, parseExecRequest, runExecRequest, type ExecHandle } from "./exec";
 import { Lifecycle, type LifecycleHooks } from "./lifecycle/lifecycle";
@@ -306,6 +306,14 @@ export class ContainerCore {
   /** Proxy to `port`, starting the container first unless `wake` is false. */
   async forward(request: Request, port: number, wake: boolean): Promise<Response> {
     assertPort(port);
+    const upgrade = isWebSocketUpgrade(request);
+    let mode: WebSocketProxyMode = "relay";
+    try {
+      // Read first: a bad value refuses the upgrade with a response, before anything starts or renews.
+      if (upgrade) mode = this.config.webSocketProxy();
+    } catch (error) {
+      return new ContainerHttpError(messageOf(error), 500, { cause: error }).toResponse();
+    }
     if (!this.lifecycle.isHealthy) {
       if (!wake && !this.runtime.running) return notRunningError().toResponse();
       if (wake) {
@@ -320,9 +328,7 @@ export class ContainerCore {
     // overrides it expects that. The base's own renewal is part of proxying.
     if (this.#overrides("renewActivityTimeout")) this.#owner.renewActivityTimeout();
     const tcp = this.runtime.getTcpPort(port);
-    return isWebSocketUpgrade(request)
-      ? proxyWebSocket(tcp, request, this.activity, this.config.webSocketProxy())
-      : proxyHttp(tcp, request, this.activity);
+    return upgrade ? proxyWebSocket(tcp, request, this.activity, mode) : proxyHttp(tcp, request, this.activity);
   }
 
   /** The base's `renewActivityTimeout`: a fresh `sleepAfter` window, and the alarm armed for it. */

@@ -4,7 +4,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { resolveConfig, resolveWebSocketProxy } from "../../src/config";
-import { errorOf, eventually, fakeOf, fresh, hooks, inObject } from "./harness";
+import { describeValue } from "../../src/errors";
+import { eventually, fakeOf, fresh, hooks, inObject } from "./harness";
 import { upgradesSent } from "./objects/websocket";
 
 const upgrade = () => new Request("http://x/ws", { headers: { Upgrade: "websocket" } });
@@ -110,7 +111,7 @@ describe("webSocketProxy values", () => {
     (value) => {
       expect(() => resolveWebSocketProxy(value)).toThrow(TypeError);
       expect(() => resolveWebSocketProxy(value)).toThrow(
-        `Invalid webSocketProxy: ${JSON.stringify(value)}. ${ACCEPTED}`,
+        `Invalid webSocketProxy: ${describeValue(value)}. ${ACCEPTED}`,
       );
       const fields = { sleepAfter: "10m", pingEndpoint: "ping", webSocketProxy: value as "relay" };
       expect(() => resolveConfig(fields)).toThrow(ACCEPTED);
@@ -132,11 +133,12 @@ describe("webSocketProxy values", () => {
     await inObject(stub, (instance) => void (instance.webSocketProxy = undefined));
     expect((await stub.fetch("http://x/")).status).toBe(200);
     const upgradesBefore = fake.requests.filter((r) => r.url.endsWith("/ws")).length;
-    const message = await errorOf(stub, async (instance) => {
+    const refused = await inObject(stub, async (instance) => {
       instance.webSocketProxy = "off";
-      return instance.fetch(upgrade());
+      const response: Response = await instance.fetch(upgrade());
+      return { status: response.status, body: await response.text() };
     });
-    expect(message).toBe(`Invalid webSocketProxy: "off". ${ACCEPTED}`);
+    expect(refused).toEqual({ status: 500, body: `Invalid webSocketProxy: "off". ${ACCEPTED}` });
     expect(fake.requests.filter((r) => r.url.endsWith("/ws"))).toHaveLength(upgradesBefore);
   });
 });
