@@ -26,14 +26,11 @@ export async function sendProbe(
   port: number,
   url: string,
   timeoutMs: number,
-  signal?: AbortSignal,
   accept?: (status: number) => boolean,
 ): Promise<ProbeResult> {
   const controller = new AbortController();
-  const timeoutError = new Error(`probe of port ${port} timed out after ${timeoutMs} ms`);
+  const timeoutError = probeTimeoutError(port, timeoutMs);
   const timer = setTimeout(() => controller.abort(timeoutError), timeoutMs);
-  const onAbort = () => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const response = await runtime.getTcpPort(port).fetch(url, { signal: controller.signal });
     // Only the status line matters; release the body so the connection is freed.
@@ -44,12 +41,15 @@ export async function sendProbe(
     }
     return { ready: true };
   } catch (error) {
-    const timedOut = controller.signal.reason === timeoutError && !signal?.aborted;
+    const timedOut = controller.signal.reason === timeoutError;
     return { ready: false, failure: classifyRuntimeError(error), error, timedOut };
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
   }
+}
+
+function probeTimeoutError(port: number, ms: number): Error {
+  return new Error(`probe of port ${port} timed out after ${ms} ms`);
 }
 
 /**
@@ -67,27 +67,50 @@ function lastErrorText(last: Extract<ProbeResult, { ready: false }>, port: numbe
 const ORIGINAL_NOT_LISTENING = "the container is not listening";
 
 /**
- * Wait for `promise` to settle, at most `ms`; never rejects. The timer is
+ * `promise`'s outcome, or `onTimeout()` once `ms` pass first. The timer is
  * cleared when the promise wins: a pending timer would keep the Durable
  * Object from being evicted (and its container's sidecar from going) for
  * that long after the work is done.
  */
-export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+export async function within<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+  const bound = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(onTimeout()), ms);
   });
   try {
-    await Promise.race([
-      promise.then(
-        () => undefined,
-        () => undefined,
-      ),
-      bound,
-    ]);
+    return await Promise.race([promise, bound]);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+/** Wait for `promise` to settle, at most `ms`; never rejects (see {@link within}). */
+export function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  const settled = promise.then(
+    () => undefined,
+    () => undefined,
+  );
+  return within(settled, ms, () => undefined);
+}
+
+/** `promise`, or an abort error as soon as `signal` aborts (the promise itself keeps going). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Wait `ms`, or reject with a {@link ContainerAbortedError} when `signal` aborts. */
@@ -224,7 +247,7 @@ async function attemptProbe(
     if (now() === before) frozen++;
   }
   const timeoutMs = Math.max(1, Math.min(PROBE_TIMEOUT_MS, options.deadline - now()));
-  const sent = sendProbe(runtime, port, url, timeoutMs, undefined, options.accept);
+  const sent = sendProbe(runtime, port, url, timeoutMs, options.accept);
   // Stamped once the request is issued (sendProbe sends it before its first await), so the next
   // probe is a full gap after this one even when the clock moved while it was being sent.
   probes.lastAt = now();
@@ -243,27 +266,11 @@ function joinWithin(
   ms: number,
   signal: AbortSignal | undefined,
 ): Promise<SharedProbe> {
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  return new Promise<SharedProbe>((resolve, reject) => {
-    const finish = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const onAbort = () => {
-      finish();
-      reject(abortError(signal!));
-    };
-    const timer = setTimeout(() => {
-      finish();
-      const error = new Error(`probe of port ${port} timed out after ${ms} ms`);
-      resolve({ result: { ready: false, failure: { kind: "unknown" }, error, timedOut: true }, timeoutMs: ms });
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    probe.then((shared) => {
-      finish();
-      resolve(shared);
-    }, reject);
+  const cutShort = (): SharedProbe => ({
+    result: { ready: false, failure: { kind: "unknown" }, error: probeTimeoutError(port, ms), timedOut: true },
+    timeoutMs: ms,
   });
+  return raceAbort(within(probe, ms, cutShort), signal);
 }
 
 /**

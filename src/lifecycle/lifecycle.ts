@@ -8,7 +8,7 @@
 import { SIGNAL_NUMBERS } from "../constants";
 import { ContainerAbortedError, ContainerTimeoutError, classifyRuntimeError, messageOf } from "../errors";
 import type { ActivityTracker } from "../activity";
-import { abortError, pollUntilReady, settleWithin, sleep, type ProbeResult } from "../readiness";
+import { abortError, pollUntilReady, raceAbort, settleWithin, sleep, type ProbeResult } from "../readiness";
 import type { ContainerRuntime, RuntimeStartOptions } from "../runtime";
 import type { OutboundController } from "../outbound/controller";
 import type { ContainerEvent } from "../events";
@@ -809,24 +809,4 @@ export function signalNumber(signal: Signal | SignalInteger): number {
     );
   }
   return number;
-}
-
-/** `promise`, or an abort error as soon as `signal` aborts (the promise itself keeps going). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
