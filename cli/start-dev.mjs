@@ -2,22 +2,10 @@
 // real containers for the user's own tests (vitest globalSetup, or a test's
 // beforeAll), prepared the way `workerd-containers dev` prepares it
 // (cli/lib/dev-session.mjs). Node only; types in start-dev.d.mts.
-import { createServer } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openSession } from "./lib/dev-session.mjs";
-
-/** A TCP port nobody listens on right now (loopback). */
-function freePort() {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
+import { freePort, localDevArgs } from "./lib/local-dev.mjs";
 
 /**
  * Starts `wrangler dev --config <config>` on 127.0.0.1 and resolves once
@@ -36,18 +24,7 @@ export async function startDev(options) {
   const session = await openSession({
     cwd,
     env,
-    wranglerArgs: [
-      "--config",
-      config,
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(await freePort()),
-      "--show-interactive-dev-session=false",
-      ...(options.args ?? []),
-    ],
+    wranglerArgs: await localDevArgs({ config, port, extra: options.args }),
     offline: options.offline,
     pullTimeoutMs: options.pullTimeoutMs,
     say: log,

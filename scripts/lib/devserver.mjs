@@ -8,23 +8,15 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+// The shipped tooling's own port finder and wrangler arguments (what startDev() runs).
+import { freePort, localDevArgs } from "../../cli/lib/local-dev.mjs";
 import { SIDECAR_IMAGE } from "../../fixtures/build-images.mjs";
 import { dockerPs } from "./docker.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A TCP port nobody listens on right now (loopback). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Whether `port` is free on loopback. */
 export function portIsFree(port) {
@@ -131,18 +123,7 @@ export async function startWranglerDev({
     [
       join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
       "dev",
-      "--config",
-      config,
-      "--name",
-      runName,
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(await freePort()),
-      "--show-interactive-dev-session=false",
-      ...args,
+      ...(await localDevArgs({ config, port, name: runName, extra: args })),
     ],
     { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv(env) },
   );
