@@ -352,19 +352,7 @@ export default { fetch(request, env) { ` +
   };
   const sizes = {};
   for (const variant of VARIANTS) {
-    const result = await build({
-      stdin: { contents: sources[variant], resolveDir: ROOT, loader: "js" },
-      bundle: true,
-      minify: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      external: ["cloudflare:workers"],
-      alias: { "workerd-containers": join(ROOT, "src/index.ts") },
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
+    const result = await build({ ...bundleOptions(sources[variant], "esm"), metafile: true });
     const code = result.outputFiles[0].contents;
     // Which source files the minified bytes come from (largest first).
     const inputs = Object.values(result.metafile.outputs)[0].inputs;
@@ -377,23 +365,28 @@ export default { fetch(request, env) { ` +
   return sizes;
 }
 
-/**
- * What the bundle's size costs a fresh isolate: V8 compiling the minified script (node:vm, as CommonJS so
- * that it compiles without a module loader; not run), median of 30, each a distinct source so none is cached.
- */
-async function compileTime(variant, contents, build) {
-  const result = await build({
+/** esbuild's options for row 6: a minimal Worker, minified, as wrangler bundles it (this package from src/). */
+function bundleOptions(contents, format) {
+  return {
     stdin: { contents, resolveDir: ROOT, loader: "js" },
     bundle: true,
     minify: true,
-    format: "cjs",
+    format,
     platform: "neutral",
     target: "es2022",
     external: ["cloudflare:workers"],
     alias: { "workerd-containers": join(ROOT, "src/index.ts") },
     write: false,
     logLevel: "silent",
-  });
+  };
+}
+
+/**
+ * What the bundle's size costs a fresh isolate: V8 compiling the minified script (node:vm, as CommonJS so
+ * that it compiles without a module loader; not run), median of 30, each a distinct source so none is cached.
+ */
+async function compileTime(variant, contents, build) {
+  const result = await build(bundleOptions(contents, "cjs"));
   const code = result.outputFiles[0].text;
   const times = [];
   for (let i = 0; i < 30; i++) {

@@ -102,6 +102,8 @@ function traceContainer(ctx, self) {
     const getTcpPort = container.getTcpPort.bind(container);
     const wrapper = (port) => {
       const tcp = getTcpPort(port);
+      // Outside the traced cold start (warm requests), the runtime's own port: nothing on the measured path.
+      if (self.trace.received === null || self.trace.answered !== null) return tcp;
       return {
         fetch: (...args) => traceAttempt(self.trace, () => tcp.fetch(...args)),
         connect: (...args) => tcp.connect(...args),
@@ -123,12 +125,14 @@ async function traceAttempt(trace, send) {
   return response;
 }
 
-/** Runs the traced request's handler, recording its arrival and when its response was ready. */
-async function traced(self, handle) {
+/** Runs a request's handler; the first one after /__bench/setup records its arrival and when its response was ready. */
+function traced(self, handle) {
+  if (self.trace.responded !== null) return handle();
   self.trace.received ??= Date.now();
-  const response = await handle();
-  self.trace.responded ??= Date.now();
-  return response;
+  return handle().then((response) => {
+    self.trace.responded ??= Date.now();
+    return response;
+  });
 }
 
 function control(self, url) {
